@@ -1,0 +1,297 @@
+// Package app holds Guise's use cases as small services (Environments, Users,
+// Impersonation, Sync, History, Settings, System). Wails binds them for the
+// window and the CLI calls the very same methods. It is the only Go package
+// that knows Wails, and it stays thin: validate, call the domain, map errors.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/guiseapp/guise/backend/browser"
+	"github.com/guiseapp/guise/backend/demo"
+	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/keyring"
+	"github.com/guiseapp/guise/backend/sqlite"
+	"github.com/guiseapp/guise/backend/syncer"
+)
+
+// DemoEnv is the name of the built-in Demo environment created on first run.
+const DemoEnv = "demo"
+
+// DemoAddr is where the built-in Demo identity provider listens.
+const DemoAddr = "127.0.0.1:8787"
+
+// Build describes the binary, set by main from ldflags.
+type Build struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+}
+
+// Config is what the app needs from main.
+type Config struct {
+	Home   string
+	Build  Build
+	Logger *slog.Logger
+	// Open opens launch URLs; nil means the system browser.
+	Open func(ctx context.Context, url string) error
+}
+
+// App owns the open database and the services. The window binds the
+// services; the CLI calls them after Start.
+type App struct {
+	cfg    Config
+	log    *slog.Logger
+	events *emitter
+
+	mu      sync.Mutex
+	db      *sqlite.DB
+	svc     *guise.Service
+	syncer  *syncer.Syncer
+	demo    []*demo.Server
+	syncs   map[string]context.CancelFunc
+	stopBg  context.CancelFunc
+	bgDone  chan struct{}
+	started bool
+
+	Environments  *Environments
+	Users         *Users
+	Impersonation *Impersonation
+	Sync          *Sync
+	History       *History
+	Settings      *Settings
+	System        *System
+}
+
+// New builds the app without touching the disk: opening happens in Start,
+// so that binding generation and `--help` stay fast.
+func New(cfg Config) *App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Open == nil {
+		cfg.Open = browser.Open
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}, syncs: map[string]context.CancelFunc{}}
+	a.Environments = &Environments{a}
+	a.Users = &Users{a}
+	a.Impersonation = &Impersonation{a}
+	a.Sync = &Sync{a}
+	a.History = &History{a}
+	a.Settings = &Settings{a}
+	a.System = &System{a}
+	return a
+}
+
+// Bind lists the services for Wails.
+func (a *App) Bind() []any {
+	return []any{a.Environments, a.Users, a.Impersonation, a.Sync, a.History, a.Settings, a.System}
+}
+
+// Start opens the database in the home directory and creates the built-in
+// Demo environment on first run.
+func (a *App) Start(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.started {
+		return nil
+	}
+	if err := os.MkdirAll(a.cfg.Home, 0o700); err != nil {
+		return guise.Wrap(guise.EUNAVAILABLE, err, "Cannot create the data directory %s: %v", a.cfg.Home, err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(a.cfg.Home, "guise.db"))
+	if err != nil {
+		return err
+	}
+	secrets := &keyring.Store{Fallback: a.demoKey}
+	a.db = db
+	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events}
+	a.syncer = syncer.New(db)
+	a.started = true
+	if err := a.ensureDemoEnv(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close stops background work, any in-process Demo server, and closes the database.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopBg != nil {
+		a.stopBg()
+		<-a.bgDone
+		a.stopBg = nil
+	}
+	for _, cancel := range a.syncs {
+		cancel()
+	}
+	for _, s := range a.demo {
+		_ = s.Close()
+	}
+	a.demo = nil
+	if !a.started {
+		return nil
+	}
+	a.started = false
+	return a.db.Close()
+}
+
+// Service returns the domain service (for the tray and tests).
+func (a *App) Service() (*guise.Service, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.started {
+		return nil, guise.Errorf(guise.EUNAVAILABLE, "Guise is still starting.")
+	}
+	return a.svc, nil
+}
+
+// DB returns the open database (for doctor).
+func (a *App) DB() *sqlite.DB {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.db
+}
+
+// Home is the data directory.
+func (a *App) Home() string { return a.cfg.Home }
+
+// ctx bounds a bound call: Wails calls carry no context of their own.
+func (a *App) callCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 60*time.Second)
+}
+
+// ensureDemoEnv creates the built-in Demo environment once. Removing it
+// later is respected: the marker setting remembers it was created.
+func (a *App) ensureDemoEnv(ctx context.Context) error {
+	var created bool
+	if _, err := a.db.GetSetting(ctx, "demo_created", &created); err != nil || created {
+		return err
+	}
+	env := guise.Environment{Name: DemoEnv, Provider: guise.ProviderDemo, BaseURL: "http://" + DemoAddr,
+		Settings: map[string]string{"builtin": "true"}, CreatedAt: time.Now().UTC()}
+	err := a.db.CreateEnvironment(ctx, env, guise.AuditRecord{At: env.CreatedAt, Kind: guise.AuditEnvAdded, Env: env.Name, Detail: "built-in Demo environment"})
+	if err != nil && guise.ErrorCode(err) != guise.ECONFLICT {
+		return err
+	}
+	if err := a.db.PutSetting(ctx, "demo_created", true, guise.AuditRecord{}); err != nil {
+		return err
+	}
+	var cur string
+	if ok, err := a.db.GetSetting(ctx, settingCurrentEnv, &cur); err != nil || ok {
+		return err
+	}
+	return a.db.PutSetting(ctx, settingCurrentEnv, DemoEnv, guise.AuditRecord{})
+}
+
+// demoDBPath is where a demo environment's identity provider keeps its state.
+func (a *App) demoDBPath(env guise.Environment) string {
+	if env.Settings["builtin"] == "true" {
+		return filepath.Join(a.cfg.Home, "demo.db")
+	}
+	return filepath.Join(a.cfg.Home, "demo-"+env.Name+".db")
+}
+
+// demoKey is the secret fallback for the built-in Demo: its identity
+// provider, which Guise itself serves, keeps the key in its own state file.
+func (a *App) demoKey(name string) (string, error) {
+	env, err := a.db.Environment(context.Background(), name)
+	if err != nil {
+		return "", err
+	}
+	if env.Provider != guise.ProviderDemo || env.Settings["builtin"] != "true" {
+		return "", guise.Errorf(guise.ENOSECRET, "no secret")
+	}
+	path := a.demoDBPath(env)
+	if _, err := os.Stat(path); err != nil {
+		return "", guise.Errorf(guise.EUNAVAILABLE, "The built-in Demo identity provider has not run yet in %s. Start it with `guise demo serve`, or open the Guise window, which starts it.", a.cfg.Home)
+	}
+	return demo.StoredAPIKey(path)
+}
+
+// StartDemoServers starts, in this process, the Demo identity provider of
+// every demo environment on a loopback address where nothing answers yet.
+func (a *App) StartDemoServers(ctx context.Context) {
+	envs, err := a.db.Environments(ctx)
+	if err != nil {
+		a.log.Error("listing environments", "err", err)
+		return
+	}
+	for _, env := range envs {
+		if env.Provider != guise.ProviderDemo {
+			continue
+		}
+		u, err := url.Parse(env.BaseURL)
+		if err != nil || !isLoopback(u.Hostname()) {
+			continue
+		}
+		c, err := demo.NewClient(env.BaseURL, "")
+		if err == nil && c.Health(ctx) == nil {
+			a.log.Info("demo identity provider already answering", "env", env.Name, "url", env.BaseURL)
+			continue
+		}
+		key := ""
+		if env.Settings["builtin"] != "true" {
+			if key, err = a.svc.Secrets.Get(env.Name); err != nil {
+				a.log.Warn("demo environment has no key; not starting its server", "env", env.Name)
+				continue
+			}
+		}
+		srv, err := demo.NewServer(demo.Config{Addr: u.Host, DBPath: a.demoDBPath(env), APIKey: key, Logger: a.log.With("component", "demo", "env", env.Name)})
+		if err == nil {
+			err = srv.Start()
+		}
+		if err != nil {
+			a.log.Error("cannot start the demo identity provider", "env", env.Name, "addr", u.Host, "err", err)
+			continue
+		}
+		a.mu.Lock()
+		a.demo = append(a.demo, srv)
+		a.mu.Unlock()
+		a.log.Info("demo identity provider started", "env", env.Name, "url", srv.URL())
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// provider builds the adapter for an environment.
+func (a *App) provider(env guise.Environment, secret string) (guise.Provider, error) {
+	switch env.Provider {
+	case guise.ProviderDemo:
+		return demo.NewClient(env.BaseURL, secret)
+	default:
+		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
+	}
+}
+
+// offlineHint adds to an unreachable Demo how to start it.
+func offlineHint(env guise.Environment, err error) error {
+	if guise.ErrorCode(err) != guise.EUNAVAILABLE || env.Provider != guise.ProviderDemo {
+		return err
+	}
+	e := *guise.AsError(err)
+	e.Message = fmt.Sprintf("%s Start it with `guise demo serve --addr %s`, or open the Guise window, which starts it.", e.Message, hostOf(env.BaseURL))
+	return &e
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return raw
+}

@@ -1,0 +1,230 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/guiseapp/guise/backend/guise"
+)
+
+const settingCurrentEnv = "current_env"
+
+// Environments manages connections to identity providers.
+type Environments struct{ a *App }
+
+// EnvView is an environment as the window and `env list` show it. It never
+// carries the secret, only whether one is set.
+type EnvView struct {
+	Name         string            `json:"name"`
+	Provider     string            `json:"provider"`
+	BaseURL      string            `json:"base_url"`
+	Settings     map[string]string `json:"settings"`
+	HasSecret    bool              `json:"has_secret"`
+	SecretWhere  string            `json:"secret_where"`
+	Builtin      bool              `json:"builtin"`
+	Users        int               `json:"users"`
+	LastSyncedAt *time.Time        `json:"last_synced_at"`
+	LastError    string            `json:"last_error"`
+}
+
+// EnvInput is a new environment. Secret is optional for demo environments.
+type EnvInput struct {
+	Name     string            `json:"name"`
+	Provider string            `json:"provider"`
+	BaseURL  string            `json:"base_url"`
+	Settings map[string]string `json:"settings"`
+	Secret   string            `json:"secret"`
+}
+
+var envName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// List lists environments with their cache state.
+func (e *Environments) List() ([]EnvView, error) {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return nil, err
+	}
+	envs, err := svc.Store.Environments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EnvView, 0, len(envs))
+	for _, env := range envs {
+		v, err := e.view(ctx, svc, env)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (e *Environments) view(ctx context.Context, svc *guise.Service, env guise.Environment) (EnvView, error) {
+	st, err := svc.Store.SyncState(ctx, env.Name)
+	if err != nil {
+		return EnvView{}, err
+	}
+	n, err := svc.Store.CountUsers(ctx, env.Name)
+	if err != nil {
+		return EnvView{}, err
+	}
+	_, serr := svc.Secrets.Get(env.Name)
+	v := EnvView{Name: env.Name, Provider: env.Provider, BaseURL: env.BaseURL, Settings: env.Settings,
+		HasSecret: serr == nil, SecretWhere: svc.Secrets.Where(), Builtin: env.Settings["builtin"] == "true",
+		Users: n, LastError: st.LastError}
+	if !st.LastSyncedAt.IsZero() {
+		t := st.LastSyncedAt
+		v.LastSyncedAt = &t
+	}
+	return v, nil
+}
+
+// Add adds an environment; its secret goes to the keychain, never the database.
+func (e *Environments) Add(in EnvInput) (EnvView, error) {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return EnvView{}, err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if !envName.MatchString(in.Name) {
+		return EnvView{}, guise.FieldError("name", "An environment name is 1–40 lower-case letters, digits or dashes, like acme-prod.")
+	}
+	if !slices.Contains(guise.Providers, in.Provider) {
+		return EnvView{}, guise.FieldError("provider", "Unknown provider %q; choose one of %s.", in.Provider, strings.Join(guise.Providers, ", "))
+	}
+	if err := checkBaseURL(in.BaseURL); err != nil {
+		return EnvView{}, err
+	}
+	if in.Provider != guise.ProviderDemo && in.Secret == "" {
+		if _, err := svc.Secrets.Get(in.Name); err != nil {
+			return EnvView{}, guise.FieldError("secret", "A %s environment needs its API secret.", in.Provider)
+		}
+	}
+	if in.Settings == nil {
+		in.Settings = map[string]string{}
+	}
+	delete(in.Settings, "builtin")
+	if in.Secret != "" {
+		if err := svc.Secrets.Set(in.Name, in.Secret); err != nil {
+			return EnvView{}, err
+		}
+	}
+	env := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: strings.TrimRight(in.BaseURL, "/"), Settings: in.Settings, CreatedAt: time.Now().UTC()}
+	agent, _ := svc.Agent(ctx)
+	if err := svc.Store.CreateEnvironment(ctx, env, guise.AuditRecord{At: env.CreatedAt, Kind: guise.AuditEnvAdded, Env: env.Name, Agent: agent.Email, Detail: env.Provider + " " + env.BaseURL}); err != nil {
+		if in.Secret != "" && guise.ErrorCode(err) != guise.ECONFLICT {
+			_ = svc.Secrets.Delete(in.Name)
+		}
+		return EnvView{}, err
+	}
+	return e.view(ctx, svc, env)
+}
+
+// checkBaseURL insists on https, except on loopback where the Demo and tests live.
+func checkBaseURL(raw string) error {
+	if raw == "" {
+		return guise.FieldError("base_url", "The base URL is required, like https://api.example.com.")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return guise.FieldError("base_url", "%q is not a URL; write it like https://api.example.com.", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return guise.FieldError("base_url", "Use https:// for %s; plain http is allowed only on this machine (127.0.0.1, localhost).", u.Host)
+	}
+	return nil
+}
+
+// Remove removes an environment, its cache and its secret; history stays.
+func (e *Environments) Remove(name string) error {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return err
+	}
+	if _, err := svc.ExpireDue(ctx); err != nil {
+		return err
+	}
+	running, err := svc.Store.Sessions(ctx, guise.SessionFilter{Env: name, ActiveOnly: true})
+	if err != nil {
+		return err
+	}
+	if len(running) > 0 {
+		return guise.Errorf(guise.ECONFLICT, "%s has %d running impersonation(s); stop them first.", name, len(running))
+	}
+	agent, _ := svc.Agent(ctx)
+	if err := svc.Store.DeleteEnvironment(ctx, name, guise.AuditRecord{At: time.Now().UTC(), Kind: guise.AuditEnvRemoved, Env: name, Agent: agent.Email}); err != nil {
+		return err
+	}
+	return svc.Secrets.Delete(name)
+}
+
+// Test calls the provider and reports what works.
+func (e *Environments) Test(name string) ([]guise.CheckResult, error) {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return nil, err
+	}
+	env, err := svc.Store.Environment(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := svc.Provider(ctx, env)
+	if err != nil {
+		return []guise.CheckResult{{Name: "secret", OK: false, Detail: guise.ErrorMessage(err)}}, nil
+	}
+	return prov.Check(ctx), nil
+}
+
+// SetCurrent makes name the environment the window opens on.
+func (e *Environments) SetCurrent(name string) error {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Store.Environment(ctx, name); err != nil {
+		return err
+	}
+	return svc.Store.PutSetting(ctx, settingCurrentEnv, name, guise.AuditRecord{})
+}
+
+// Current returns the current environment's name ("" when none).
+func (e *Environments) Current() (string, error) {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return "", err
+	}
+	return currentEnv(ctx, svc)
+}
+
+func currentEnv(ctx context.Context, svc *guise.Service) (string, error) {
+	var name string
+	if _, err := svc.Store.GetSetting(ctx, settingCurrentEnv, &name); err != nil {
+		return "", err
+	}
+	if name != "" {
+		if _, err := svc.Store.Environment(ctx, name); err == nil {
+			return name, nil
+		}
+	}
+	envs, err := svc.Store.Environments(ctx)
+	if err != nil || len(envs) == 0 {
+		return "", err
+	}
+	return envs[0].Name, nil
+}

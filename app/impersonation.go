@@ -1,0 +1,95 @@
+package app
+
+import (
+	"time"
+
+	"github.com/guiseapp/guise/backend/guise"
+)
+
+// Impersonation starts and stops sessions.
+type Impersonation struct{ a *App }
+
+// StartInput is an agent's request from the window or the CLI.
+type StartInput struct {
+	Env     string `json:"env"`
+	User    string `json:"user"`
+	Org     string `json:"org"`
+	Reason  string `json:"reason"`
+	Ticket  string `json:"ticket"`
+	Minutes int    `json:"minutes"` // 0: the policy's default
+}
+
+// Start checks policy, starts the impersonation at the provider and opens it
+// in the browser. The launch URL never comes back.
+func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
+	ctx, cancel := i.a.callCtx()
+	defer cancel()
+	svc, err := i.a.Service()
+	if err != nil {
+		return guise.Session{}, err
+	}
+	if in.Env == "" {
+		if in.Env, err = currentEnv(ctx, svc); err != nil {
+			return guise.Session{}, err
+		}
+	}
+	if in.Minutes < 0 {
+		return guise.Session{}, guise.FieldError("duration", "The duration must be positive.")
+	}
+	s, err := svc.Impersonate(ctx, guise.Request{Env: in.Env, User: in.User, Org: in.Org, Reason: in.Reason, Ticket: in.Ticket, Duration: time.Duration(in.Minutes) * time.Minute})
+	if err != nil {
+		if env, eerr := svc.Store.Environment(ctx, in.Env); eerr == nil {
+			err = offlineHint(env, err)
+		}
+		i.a.log.Info("impersonation not started", "env", in.Env, "user", in.User, "code", guise.ErrorCode(err), "rule", guise.AsError(err).Rule)
+		return guise.Session{}, err
+	}
+	i.a.log.Info("impersonation started", "session", s.ID, "env", s.Env, "user", s.UserID, "org", s.OrgID, "expires_at", s.ExpiresAt)
+	return s, nil
+}
+
+// Stop revokes one session at the provider and records the end.
+func (i *Impersonation) Stop(id string) (guise.StopResult, error) {
+	ctx, cancel := i.a.callCtx()
+	defer cancel()
+	svc, err := i.a.Service()
+	if err != nil {
+		return guise.StopResult{}, err
+	}
+	r, err := svc.Stop(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	i.a.log.Info("impersonation stopped", "session", id, "already_ended", r.Already)
+	return r, nil
+}
+
+// StopAll stops every running session.
+func (i *Impersonation) StopAll() ([]guise.StopResult, error) {
+	ctx, cancel := i.a.callCtx()
+	defer cancel()
+	svc, err := i.a.Service()
+	if err != nil {
+		return nil, err
+	}
+	r, err := svc.StopAll(ctx)
+	i.a.log.Info("stop all", "stopped", len(r), "err", err)
+	if r == nil {
+		r = []guise.StopResult{}
+	}
+	return r, err
+}
+
+// Active lists running sessions, recording any that expired.
+func (i *Impersonation) Active() ([]guise.Session, error) {
+	ctx, cancel := i.a.callCtx()
+	defer cancel()
+	svc, err := i.a.Service()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := svc.ExpireDue(ctx); err != nil {
+		return nil, err
+	}
+	return svc.Store.Sessions(ctx, guise.SessionFilter{ActiveOnly: true})
+}

@@ -1,0 +1,302 @@
+package guise
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Setting keys.
+const (
+	SettingAgent  = "agent"
+	SettingPolicy = "policy"
+)
+
+// Service runs the impersonation loop: check, start at the provider, record,
+// open, stop, expire. The window, the tray and the CLI all call it.
+type Service struct {
+	Store     Store
+	Secrets   Secrets
+	Providers ProviderFactory
+	// Open opens a launch URL in a browser. The URL is a secret: never log it.
+	Open   func(ctx context.Context, url string) error
+	Events Events
+	Now    func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) emit(name string, payload any) {
+	if s.Events != nil {
+		s.Events.Emit(name, payload)
+	}
+}
+
+// Agent returns the configured agent (empty when unset).
+func (s *Service) Agent(ctx context.Context) (Agent, error) {
+	var a Agent
+	_, err := s.Store.GetSetting(ctx, SettingAgent, &a)
+	return a, err
+}
+
+// Policy returns the policy in force for env: its own, else the default one.
+func (s *Service) Policy(ctx context.Context, env string) (Policy, error) {
+	p := DefaultPolicy()
+	if env != "" {
+		if ok, err := s.Store.GetSetting(ctx, SettingPolicy+"/"+env, &p); err != nil || ok {
+			return p, err
+		}
+	}
+	_, err := s.Store.GetSetting(ctx, SettingPolicy, &p)
+	return p, err
+}
+
+// Provider builds the provider of env with its secret.
+func (s *Service) Provider(ctx context.Context, env Environment) (Provider, error) {
+	secret, err := s.Secrets.Get(env.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Providers(env, secret)
+}
+
+// Impersonate checks req against policy, starts the session at the provider,
+// records it and opens it in the browser. Every refusal and failure is audited.
+func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error) {
+	if _, err := s.ExpireDue(ctx); err != nil {
+		return Session{}, err
+	}
+	env, err := s.Store.Environment(ctx, req.Env)
+	if err != nil {
+		return Session{}, err
+	}
+	agent, err := s.Agent(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	pol, err := s.Policy(ctx, env.Name)
+	if err != nil {
+		return Session{}, err
+	}
+	refused := func(err error, u User) error {
+		var e *Error
+		if errors.As(err, &e) && e.Code == EREFUSED {
+			r := AuditRecord{At: s.now(), Kind: AuditRefused, Env: env.Name, Agent: agent.Email,
+				UserID: u.ID, UserEmail: u.Email, Reason: strings.TrimSpace(req.Reason), Ticket: strings.TrimSpace(req.Ticket),
+				Rule: e.Rule, Detail: e.Message}
+			if r.UserID == "" {
+				r.UserID = req.User
+			}
+			if aerr := s.Store.AppendAudit(ctx, r); aerr != nil {
+				return aerr
+			}
+		}
+		return err
+	}
+	dur, err := pol.CheckInput(agent, req)
+	if err != nil {
+		return Session{}, refused(err, User{})
+	}
+	if strings.TrimSpace(req.User) == "" {
+		return Session{}, FieldError("user", "Say which user to impersonate (an id or an email).")
+	}
+	prov, err := s.Provider(ctx, env)
+	if err != nil {
+		return Session{}, err
+	}
+	user, err := s.freshUser(ctx, env.Name, prov, strings.TrimSpace(req.User))
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == ENOTFOUND {
+			return Session{}, refused(&Error{Code: EREFUSED, Rule: RuleUnknownUser, Field: "user", Message: e.Message}, User{})
+		}
+		return Session{}, err
+	}
+	org, err := pol.CheckUser(user, strings.TrimSpace(req.Org))
+	if err != nil {
+		return Session{}, refused(err, user)
+	}
+
+	now := s.now()
+	sess := Session{
+		ID: NewID("ses"), Env: env.Name, Provider: env.Provider,
+		UserID: user.ID, UserEmail: user.Email, UserName: user.Name, OrgID: org.ID, OrgName: org.Name,
+		AgentEmail: agent.Email, Reason: strings.TrimSpace(req.Reason), Ticket: strings.TrimSpace(req.Ticket),
+		StartedAt: now, ExpiresAt: now.Add(dur),
+	}
+	if err := s.Store.ReserveSession(ctx, sess, now); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == ECONFLICT {
+			return Session{}, refused(Refusal(RuleConcurrent, "%s is already being impersonated in %s; stop that session first.", user.Email, env.Name), user)
+		}
+		return Session{}, err
+	}
+	started, err := prov.StartImpersonation(ctx, StartRequest{UserID: user.ID, OrgID: org.ID, Agent: agent, Reason: sess.Reason, Ticket: sess.Ticket, Duration: dur})
+	if err != nil {
+		return Session{}, s.fail(ctx, sess, err, "the provider refused to start it")
+	}
+	if started.ExpiresAt.IsZero() || started.ExpiresAt.After(sess.ExpiresAt) {
+		started.ExpiresAt = sess.ExpiresAt
+	}
+	sess.ProviderRef, sess.ExpiresAt = started.Ref, started.ExpiresAt.UTC()
+	if err := s.Store.MarkStarted(ctx, sess.ID, sess.ProviderRef, sess.ExpiresAt, SessionAudit(AuditStarted, sess, now, "")); err != nil {
+		_ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
+		return Session{}, err
+	}
+	if err := s.Open(ctx, started.URL); err != nil {
+		// A session the agent cannot see must not keep running.
+		_ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
+		return Session{}, s.fail(ctx, sess, Wrap(EUNAVAILABLE, err, "Could not open a browser: %v. Install xdg-utils or set a browser in Settings.", err), "no browser could open it")
+	}
+	s.emit(EventSessionStarted, sess)
+	return sess, nil
+}
+
+// fail ends a session as failed and returns the cause.
+func (s *Service) fail(ctx context.Context, sess Session, cause error, what string) error {
+	now := s.now()
+	note := fmt.Sprintf("%s: %s", what, ErrorMessage(cause))
+	if _, err := s.Store.EndSession(context.WithoutCancel(ctx), sess.ID, now, EndFailed, note, SessionAudit(AuditFailed, sess, now, note)); err != nil {
+		return err
+	}
+	sess.EndedAt, sess.EndReason, sess.Note = &now, EndFailed, note
+	s.emit(EventSessionEnded, sess)
+	return cause
+}
+
+// freshUser asks the provider for the user, so a user suspended or deleted
+// since the last sync is caught. The cache resolves an email to an id first.
+func (s *Service) freshUser(ctx context.Context, env string, prov Provider, sel string) (User, error) {
+	id := sel
+	cached, err := s.Store.FindUser(ctx, env, sel)
+	switch {
+	case err == nil:
+		id = cached.ID
+	case ErrorCode(err) != ENOTFOUND:
+		return User{}, err
+	case strings.Contains(sel, "@"):
+		return User{}, Errorf(ENOTFOUND, "No user %s in %s. Run a sync if they were added recently.", sel, env)
+	}
+	u, err := prov.GetUser(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return User{}, Errorf(ENOTFOUND, "User %s no longer exists in %s.", sel, env)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	u.Env = env
+	return u, nil
+}
+
+// StopResult says what a stop did.
+type StopResult struct {
+	Session Session `json:"session"`
+	Already bool    `json:"already_ended"` // it had ended before; nothing was done
+}
+
+// Stop revokes the session at the provider and records its end. Stopping a
+// session that already ended changes nothing and says so.
+func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
+	if _, err := s.ExpireDue(ctx); err != nil {
+		return StopResult{}, err
+	}
+	sess, err := s.Store.Session(ctx, id)
+	if err != nil {
+		return StopResult{}, err
+	}
+	if sess.EndedAt != nil {
+		return StopResult{Session: sess, Already: true}, nil
+	}
+	env, err := s.Store.Environment(ctx, sess.Env)
+	if err != nil {
+		return StopResult{}, err
+	}
+	prov, err := s.Provider(ctx, env)
+	if err != nil {
+		return StopResult{}, err
+	}
+	if sess.ProviderRef != "" {
+		if err := prov.StopImpersonation(ctx, sess.ProviderRef); err != nil {
+			return StopResult{}, Wrap(ErrorCode(err), err, "Could not revoke the session at %s: %s The session is still running.", env.Name, ErrorMessage(err))
+		}
+	}
+	now := s.now()
+	changed, err := s.Store.EndSession(ctx, sess.ID, now, EndStopped, "", SessionAudit(AuditStopped, sess, now, ""))
+	if err != nil {
+		return StopResult{}, err
+	}
+	if !changed { // another process ended it meanwhile
+		sess, err = s.Store.Session(ctx, id)
+		return StopResult{Session: sess, Already: true}, err
+	}
+	sess.EndedAt, sess.EndReason = &now, EndStopped
+	s.emit(EventSessionEnded, sess)
+	return StopResult{Session: sess}, nil
+}
+
+// StopAll stops every running session, returning the first error after trying all.
+func (s *Service) StopAll(ctx context.Context) ([]StopResult, error) {
+	if _, err := s.ExpireDue(ctx); err != nil {
+		return nil, err
+	}
+	active, err := s.Store.Sessions(ctx, SessionFilter{ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []StopResult
+	var first error
+	for _, a := range active {
+		r, err := s.Stop(ctx, a.ID)
+		if err != nil {
+			first = errors.Join(first, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	if first != nil {
+		return out, AsError(first)
+	}
+	return out, nil
+}
+
+// ExpireDue records every session past its expiry as expired, at its true
+// expiry time. Sessions interrupted before the provider answered are failed.
+func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
+	due, err := s.Store.DueSessions(ctx, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var ended []Session
+	for _, d := range due {
+		at, reason, kind, note := d.ExpiresAt, EndExpired, AuditExpired, ""
+		if d.ProviderRef == "" {
+			at, reason, kind, note = s.now(), EndFailed, AuditFailed, "interrupted before the provider answered"
+		}
+		changed, err := s.Store.EndSession(ctx, d.ID, at, reason, note, SessionAudit(kind, d, at, note))
+		if err != nil {
+			return ended, err
+		}
+		if changed {
+			d.EndedAt, d.EndReason, d.Note = &at, reason, note
+			ended = append(ended, d)
+			s.emit(EventSessionEnded, d)
+		}
+	}
+	return ended, nil
+}
+
+// NewID returns a random id with a prefix, like ses_3f9a…
+func NewID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return prefix + "_" + hex.EncodeToString(b)
+}

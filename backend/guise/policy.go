@@ -1,0 +1,191 @@
+package guise
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy rules, named in refusals and in the audit log.
+const (
+	RuleDisabled      = "impersonation_disabled"
+	RuleAgent         = "agent_required"
+	RuleReason        = "reason_min_length"
+	RuleTicket        = "ticket_required"
+	RuleTicketPattern = "ticket_pattern"
+	RuleDuration      = "max_duration"
+	RuleSuspended     = "user_suspended"
+	RuleProtected     = "protected_user"
+	RuleOrgRequired   = "org_required"
+	RuleOrgMember     = "org_not_member"
+	RuleConcurrent    = "concurrent_session"
+	RuleUnknownUser   = "unknown_user"
+)
+
+// Policy is what an impersonation must satisfy before Guise asks the provider.
+type Policy struct {
+	Enabled          bool     `json:"enabled"`
+	ReasonMinLength  int      `json:"reason_min_length"`
+	TicketRequired   bool     `json:"ticket_required"`
+	TicketPattern    string   `json:"ticket_pattern"`
+	MaxMinutes       int      `json:"max_minutes"`
+	DefaultMinutes   int      `json:"default_minutes"`
+	ProtectedRoles   []string `json:"protected_roles"`
+	ProtectedDomains []string `json:"protected_domains"`
+	ProtectedUsers   []string `json:"protected_users"`
+}
+
+// DefaultPolicy is the policy of a fresh install: admins are protected, a
+// reason of 10 characters, at most an hour.
+func DefaultPolicy() Policy {
+	return Policy{
+		Enabled:         true,
+		ReasonMinLength: 10,
+		MaxMinutes:      60,
+		DefaultMinutes:  30,
+		ProtectedRoles:  []string{"admin"},
+	}
+}
+
+// Validate checks the policy itself, so a broken pattern is caught when saved.
+func (p Policy) Validate() error {
+	if p.ReasonMinLength < 0 || p.ReasonMinLength > 500 {
+		return FieldError("reason_min_length", "The minimum reason length must be between 0 and 500.")
+	}
+	if p.MaxMinutes < 1 || p.MaxMinutes > 24*60 {
+		return FieldError("max_minutes", "The maximum duration must be between 1 minute and 24 hours.")
+	}
+	if p.DefaultMinutes < 1 || p.DefaultMinutes > p.MaxMinutes {
+		return FieldError("default_minutes", "The default duration must be between 1 minute and the maximum (%d minutes).", p.MaxMinutes)
+	}
+	if p.TicketPattern != "" {
+		if _, err := regexp.Compile(p.TicketPattern); err != nil {
+			return FieldError("ticket_pattern", "The ticket pattern is not a valid regular expression: %v", err)
+		}
+	}
+	return nil
+}
+
+// MaxDuration is the longest session allowed.
+func (p Policy) MaxDuration() time.Duration { return time.Duration(p.MaxMinutes) * time.Minute }
+
+// Request is an agent's ask to impersonate, before it is checked.
+type Request struct {
+	Env      string
+	User     string // id or email
+	Org      string // id or name; "" when not chosen
+	Reason   string
+	Ticket   string
+	Duration time.Duration // 0: the policy's default
+}
+
+// Protected reports why user may not be impersonated, or "" when they may.
+func (p Policy) Protected(u User) string {
+	if slices.ContainsFunc(p.ProtectedRoles, func(r string) bool { return strings.EqualFold(r, u.Role) }) {
+		return fmt.Sprintf("%s has the protected role %q", u.Email, u.Role)
+	}
+	if at := strings.LastIndex(u.Email, "@"); at >= 0 {
+		domain := strings.ToLower(u.Email[at+1:])
+		for _, d := range p.ProtectedDomains {
+			if strings.EqualFold(strings.TrimPrefix(d, "@"), domain) {
+				return fmt.Sprintf("%s is in the protected domain %s", u.Email, domain)
+			}
+		}
+	}
+	if slices.Contains(p.ProtectedUsers, u.ID) || slices.ContainsFunc(p.ProtectedUsers, func(s string) bool { return strings.EqualFold(s, u.Email) }) {
+		return fmt.Sprintf("%s is on the protected users list", u.Email)
+	}
+	if strings.EqualFold(u.Metadata["guise_protected"], "true") {
+		return fmt.Sprintf("%s is marked protected at the provider", u.Email)
+	}
+	return ""
+}
+
+// CheckInput checks what can be checked before the user is known. It returns
+// the duration to use.
+func (p Policy) CheckInput(agent Agent, req Request) (time.Duration, error) {
+	if !p.Enabled {
+		return 0, Refusal(RuleDisabled, "Impersonation is switched off for this environment in Settings.")
+	}
+	if strings.TrimSpace(agent.Email) == "" {
+		return 0, Refusal(RuleAgent, "Set who you are first: guise agent set --email YOU@COMPANY (or Settings → Agent).")
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if n := len([]rune(reason)); n < p.ReasonMinLength {
+		if n == 0 {
+			return 0, &Error{Code: EREFUSED, Rule: RuleReason, Field: "reason", Message: fmt.Sprintf("A reason is required (at least %d characters).", p.ReasonMinLength)}
+		}
+		return 0, &Error{Code: EREFUSED, Rule: RuleReason, Field: "reason", Message: fmt.Sprintf("The reason is too short: %d characters, at least %d are required.", n, p.ReasonMinLength)}
+	}
+	ticket := strings.TrimSpace(req.Ticket)
+	if p.TicketRequired && ticket == "" {
+		return 0, &Error{Code: EREFUSED, Rule: RuleTicket, Field: "ticket", Message: "A ticket reference is required in this environment."}
+	}
+	if ticket != "" && p.TicketPattern != "" {
+		re, err := regexp.Compile(p.TicketPattern)
+		if err != nil || !re.MatchString(ticket) {
+			return 0, &Error{Code: EREFUSED, Rule: RuleTicketPattern, Field: "ticket", Message: fmt.Sprintf("The ticket %q does not match the required pattern %s.", ticket, p.TicketPattern)}
+		}
+	}
+	d := req.Duration
+	if d == 0 {
+		d = time.Duration(p.DefaultMinutes) * time.Minute
+	}
+	if d < time.Minute {
+		return 0, FieldError("duration", "The duration must be at least 1 minute.")
+	}
+	if d > p.MaxDuration() {
+		return 0, &Error{Code: EREFUSED, Rule: RuleDuration, Field: "duration", Message: fmt.Sprintf("The duration %s is longer than the maximum of %d minutes.", FormatDuration(d), p.MaxMinutes)}
+	}
+	return d, nil
+}
+
+// CheckUser checks the user and resolves the organization.
+func (p Policy) CheckUser(u User, orgSel string) (Org, error) {
+	if u.Status == StatusSuspended {
+		return Org{}, Refusal(RuleSuspended, "%s is suspended; a suspended user cannot be impersonated.", u.Email)
+	}
+	if why := p.Protected(u); why != "" {
+		return Org{}, Refusal(RuleProtected, "%s is protected and cannot be impersonated: %s.", u.Email, why)
+	}
+	if orgSel != "" {
+		o, ok := u.FindOrg(orgSel)
+		if !ok {
+			return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgMember, Field: "org", Message: fmt.Sprintf("%s is not a member of %q. Their organizations: %s.", u.Email, orgSel, orgList(u.Orgs))}
+		}
+		return o, nil
+	}
+	switch len(u.Orgs) {
+	case 0:
+		return Org{}, nil
+	case 1:
+		return u.Orgs[0], nil
+	default:
+		return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgRequired, Field: "org", Message: fmt.Sprintf("%s belongs to %d organizations; choose one with --org: %s.", u.Email, len(u.Orgs), orgList(u.Orgs))}
+	}
+}
+
+func orgList(orgs []Org) string {
+	if len(orgs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(orgs))
+	for i, o := range orgs {
+		parts[i] = fmt.Sprintf("%s (%s)", o.Name, o.ID)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FormatDuration prints a duration as people write it: 30m, 1h, 1h30m.
+func FormatDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

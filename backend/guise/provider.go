@@ -1,0 +1,59 @@
+package guise
+
+import (
+	"context"
+	"time"
+)
+
+// Provider is one environment's identity provider, seen through its admin API.
+// Adapters translate vendor errors to *Error with these codes: EUNAUTHORIZED,
+// ENOTFOUND, ERATELIMIT, EUNAVAILABLE, EPROVIDER, EUNSUPPORTED.
+type Provider interface {
+	// Check calls the provider and reports what works with these credentials.
+	Check(ctx context.Context) []CheckResult
+	// ListOrgs returns one page of organizations; next is "" on the last page.
+	ListOrgs(ctx context.Context, cursor string) (orgs []Org, next string, err error)
+	// ListUsers returns one page of users changed after since (zero: all),
+	// with their organizations filled in; next is "" on the last page.
+	ListUsers(ctx context.Context, cursor string, since time.Time) (UserPage, error)
+	// GetUser fetches one user, with organizations, fresh from the provider.
+	GetUser(ctx context.Context, id string) (User, error)
+	// StartImpersonation asks the provider for a session and a URL to open.
+	StartImpersonation(ctx context.Context, req StartRequest) (Started, error)
+	// StopImpersonation revokes the session identified by ref. Stopping a
+	// session that has already ended at the provider is not an error.
+	StopImpersonation(ctx context.Context, ref string) error
+}
+
+// UserPage is one page of a user listing.
+type UserPage struct {
+	Users []User
+	Next  string
+}
+
+// StartRequest is what a provider needs to start an impersonation.
+type StartRequest struct {
+	UserID   string
+	OrgID    string
+	Agent    Agent
+	Reason   string
+	Ticket   string
+	Duration time.Duration
+}
+
+// Started is the provider's answer. URL is a secret: it is opened, never stored or logged.
+type Started struct {
+	Ref       string
+	URL       string
+	ExpiresAt time.Time
+}
+
+// CheckResult is one line of a connection test.
+type CheckResult struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// ProviderFactory builds the Provider for an environment, given its secret.
+type ProviderFactory func(env Environment, secret string) (Provider, error)

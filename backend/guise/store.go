@@ -1,0 +1,89 @@
+package guise
+
+import (
+	"context"
+	"time"
+)
+
+// Store is Guise's local database: the cache of users and organizations, the
+// sessions, the audit log and settings. Methods return *Error with ENOTFOUND
+// or ECONFLICT where the doc says so, EINTERNAL otherwise.
+type Store interface {
+	Environments(ctx context.Context) ([]Environment, error)
+	// Environment returns ENOTFOUND when there is no environment of that name.
+	Environment(ctx context.Context, name string) (Environment, error)
+	// CreateEnvironment returns ECONFLICT when the name is taken.
+	CreateEnvironment(ctx context.Context, env Environment, audit AuditRecord) error
+	// DeleteEnvironment removes the environment and its cache, never its history.
+	DeleteEnvironment(ctx context.Context, name string, audit AuditRecord) error
+
+	// SaveUsers upserts a page of users (and their memberships) and records
+	// the sync state in the same transaction, so a sync resumes where it stopped.
+	SaveUsers(ctx context.Context, env string, users []User, state SyncState) error
+	// SaveOrgs upserts organizations.
+	SaveOrgs(ctx context.Context, env string, orgs []Org) error
+	SyncState(ctx context.Context, env string) (SyncState, error)
+	SaveSyncState(ctx context.Context, state SyncState) error
+	// SearchUsers finds users by prefix of email, name, id or organization name,
+	// best matches first.
+	SearchUsers(ctx context.Context, env, query string, limit int) ([]User, error)
+	// FindUser finds a cached user by id or email; ENOTFOUND when absent.
+	FindUser(ctx context.Context, env, idOrEmail string) (User, error)
+	// CountUsers counts the cached users of an environment.
+	CountUsers(ctx context.Context, env string) (int, error)
+
+	// ReserveSession records a session about to be started. It returns
+	// ECONFLICT when the user already has an active session in that environment.
+	ReserveSession(ctx context.Context, s Session, now time.Time) error
+	// MarkStarted records the provider's answer and appends the audit record.
+	MarkStarted(ctx context.Context, id, ref string, expiresAt time.Time, audit AuditRecord) error
+	// EndSession ends a running session and appends the audit record. It
+	// returns false when the session had already ended (nothing changed).
+	EndSession(ctx context.Context, id string, endedAt time.Time, reason, note string, audit AuditRecord) (bool, error)
+	// Session returns ENOTFOUND when there is no session with that id.
+	Session(ctx context.Context, id string) (Session, error)
+	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
+	// DueSessions lists running sessions whose expiry is at or before now.
+	DueSessions(ctx context.Context, now time.Time) ([]Session, error)
+
+	// AppendAudit appends one record to the hash chain.
+	AppendAudit(ctx context.Context, r AuditRecord) error
+	// AuditRecords lists records in chain order from seq after (0: from the start).
+	AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
+
+	// GetSetting decodes the JSON setting key into v; false when unset.
+	GetSetting(ctx context.Context, key string, v any) (bool, error)
+	// PutSetting stores v as JSON under key, with an audit record when audit.Kind is set.
+	PutSetting(ctx context.Context, key string, v any, audit AuditRecord) error
+}
+
+// Secrets holds environments' secrets outside the database.
+type Secrets interface {
+	// Get returns ENOSECRET when no secret is set for env.
+	Get(env string) (string, error)
+	Set(env, secret string) error
+	Delete(env string) error
+	// Where says where secrets are kept, for people ("the OS keychain").
+	Where() string
+}
+
+// Event names pushed to the window.
+const (
+	EventSessionStarted  = "session:started"
+	EventSessionEnded    = "session:ended"
+	EventSessionExpiring = "session:expiring"
+	EventSyncProgress    = "sync:progress"
+	EventSyncDone        = "sync:done"
+)
+
+// Events receives state changes for the window and the tray. Implementations
+// must not block.
+type Events interface {
+	Emit(name string, payload any)
+}
+
+// NoEvents drops every event; the CLI uses it.
+type NoEvents struct{}
+
+// Emit does nothing.
+func (NoEvents) Emit(string, any) {}

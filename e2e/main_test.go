@@ -1,0 +1,170 @@
+// Package e2e drives the real guise binary: the CLI loop against the Demo
+// identity provider here, and (with -tags e2e, under Xvfb) the window.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bin is the binary under test: $GUISE_BIN, else built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	bin = os.Getenv("GUISE_BIN")
+	dir := ""
+	if bin == "" {
+		var err error
+		dir, err = os.MkdirTemp("", "guise-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		bin = filepath.Join(dir, "guise")
+		// No GUI tags: the CLI needs no GTK, and this links in seconds.
+		cmd := exec.Command("go", "build", "-o", bin, "..")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building guise:", err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// guise is one isolated user of the binary: a temp home, a fake browser.
+type guise struct {
+	t      *testing.T
+	home   string
+	env    []string
+	opened string // file the fake xdg-open appends URLs to
+}
+
+func newGuise(t *testing.T) *guise {
+	t.Helper()
+	root := t.TempDir()
+	g := &guise{t: t, home: filepath.Join(root, "home"), opened: filepath.Join(root, "opened.txt")}
+	binDir := filepath.Join(root, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> %q\n", g.opened)
+	if err := os.WriteFile(filepath.Join(binDir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") || strings.HasPrefix(kv, "GUISE_") || strings.HasPrefix(kv, "PATH=") {
+			continue
+		}
+		g.env = append(g.env, kv)
+	}
+	g.env = append(g.env, "PATH="+binDir+":"+os.Getenv("PATH"), "GUISE_HOME="+g.home, "HOME="+root)
+	return g
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (g *guise) run(extraEnv []string, args ...string) result {
+	g.t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append([]string{}, g.env...), extraEnv...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		g.t.Fatalf("guise %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// ok runs a command that must succeed.
+func (g *guise) ok(extraEnv []string, args ...string) string {
+	g.t.Helper()
+	r := g.run(extraEnv, args...)
+	if r.code != 0 {
+		g.t.Fatalf("guise %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func (g *guise) json(v any, extraEnv []string, args ...string) {
+	g.t.Helper()
+	out := g.ok(extraEnv, args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		g.t.Fatalf("guise %v: not JSON (%v): %s", args, err, out)
+	}
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startDemo runs `guise demo serve` until the test ends.
+func (g *guise) startDemo(addr, key string, extra ...string) {
+	g.t.Helper()
+	cmd := exec.Command(bin, append([]string{"demo", "serve", "--addr", addr, "--api-key", key}, extra...)...)
+	cmd.Env = g.env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		var seen strings.Builder
+		for sc.Scan() {
+			seen.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "admin API") {
+				ready <- seen.String()
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		g.t.Fatalf("demo server did not start: %s", errb.String())
+	}
+}

@@ -1,0 +1,48 @@
+import { Badge } from '@/components/ui'
+import { formatDateTime, formatSpan } from '@/lib/format'
+import type { Session } from '@/lib/types'
+
+const OUTCOME_TONE = { stopped: 'neutral', expired: 'neutral', revoked: 'warn', failed: 'danger' } as const
+
+export function SessionsTable({ sessions }: { sessions: Session[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="history-table">
+        <thead>
+          <tr>
+            <th>Started</th>
+            <th>User</th>
+            <th>Organization</th>
+            <th>Agent</th>
+            <th>Reason</th>
+            <th>Ticket</th>
+            <th>Length</th>
+            <th>Outcome</th>
+            <th>Environment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id} data-testid="history-row" data-session-id={s.id}>
+              <td className="nowrap">{formatDateTime(s.started_at)}</td>
+              <td>
+                <div>{s.user_email || s.user_id}</div>
+                {s.user_name && <div className="muted">{s.user_name}</div>}
+              </td>
+              <td>{s.org_name || '—'}</td>
+              <td>{s.agent_email}</td>
+              <td className="reason-cell">{s.reason}</td>
+              <td className="nowrap">{s.ticket || '—'}</td>
+              <td className="nowrap">{formatSpan(s.started_at, s.ended_at)}</td>
+              <td>
+                {s.ended_at ? <Badge tone={s.end_reason ? OUTCOME_TONE[s.end_reason] : 'neutral'}>{s.end_reason || 'ended'}</Badge> : <Badge tone="ok">running</Badge>}
+                {s.note && <div className="muted small">{s.note}</div>}
+              </td>
+              <td>{s.env}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

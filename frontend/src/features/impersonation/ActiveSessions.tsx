@@ -1,0 +1,122 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { activeSessions, useEvent } from '@/lib/backend'
+import { errorMessage } from '@/lib/errors'
+import type { Session, StopResult } from '@/lib/types'
+
+const NOTICE_MS = 20_000
+
+export type Notice = { id: string; text: string; tone: 'info' | 'warn' }
+
+type ActiveSessionsValue = {
+  /** Running sessions, soonest to expire first. */
+  sessions: Session[]
+  /** Ids of sessions Go has warned about (session:expiring). */
+  expiring: ReadonlySet<string>
+  /** What just ended, and what the provider could not do. */
+  notices: Notice[]
+  /** Error of the last refresh, ''. */
+  error: string
+  /** Adds a session Guise just started (before its event arrives). */
+  add: (s: Session) => void
+  /** Records a stop the agent asked for. */
+  stopped: (r: StopResult) => void
+  dismiss: (id: string) => void
+  /** Asks Go for the running sessions again. */
+  refresh: () => Promise<void>
+}
+
+const Ctx = createContext<ActiveSessionsValue | null>(null)
+
+export function useActiveSessions(): ActiveSessionsValue {
+  const v = useContext(Ctx)
+  if (!v) throw new Error('useActiveSessions needs an ActiveSessionsProvider')
+  return v
+}
+
+const byExpiry = (a: Session, b: Session) => Date.parse(a.expires_at) - Date.parse(b.expires_at)
+
+function endedText(s: Session, alreadyEnded = false): Notice {
+  const who = s.user_email || s.user_id
+  const text =
+    alreadyEnded ? `The impersonation of ${who} had already ended.`
+    : s.end_reason === 'expired' ? `The impersonation of ${who} expired.`
+    : s.end_reason === 'revoked' ? `The provider ended the impersonation of ${who}.`
+    : s.end_reason === 'failed' ? `The impersonation of ${who} failed.`
+    : `Stopped impersonating ${who}.`
+  return { id: s.id, text: s.note ? `${text} ${s.note}` : text, tone: s.end_reason === 'failed' || s.note ? 'warn' : 'info' }
+}
+
+/**
+ * Holds the running impersonations for the whole window: loaded once from
+ * Impersonation.Active, then kept current by session:* events. No polling.
+ */
+export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
+  const [sessions, setSessions] = useState<Session[]>([])
+  const [expiring, setExpiring] = useState<ReadonlySet<string>>(new Set())
+  const [notices, setNotices] = useState<Notice[]>([])
+  const [error, setError] = useState('')
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>())
+
+  const upsert = useCallback((s: Session) => {
+    if (s.ended_at) return
+    setSessions((list) => [...list.filter((x) => x.id !== s.id), s].sort(byExpiry))
+  }, [])
+
+  const dismiss = useCallback((id: string) => {
+    clearTimeout(timers.current.get(id))
+    timers.current.delete(id)
+    setNotices((list) => list.filter((n) => n.id !== id))
+  }, [])
+
+  const ended = useCallback(
+    (s: Session, alreadyEnded = false) => {
+      setSessions((list) => list.filter((x) => x.id !== s.id))
+      const notice = endedText(s, alreadyEnded)
+      setNotices((list) => [...list.filter((n) => n.id !== s.id), notice])
+      clearTimeout(timers.current.get(s.id))
+      timers.current.set(s.id, setTimeout(() => dismiss(s.id), NOTICE_MS))
+    },
+    [dismiss],
+  )
+
+  const refresh = useCallback(async () => {
+    try {
+      const list = await activeSessions()
+      setSessions(list.filter((s) => !s.ended_at).sort(byExpiry))
+      setError('')
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+  }, [])
+
+  useEffect(() => {
+    void refresh()
+  }, [refresh])
+
+  useEffect(() => {
+    const pending = timers.current
+    return () => pending.forEach((t) => clearTimeout(t))
+  }, [])
+
+  useEvent('session:started', upsert)
+  useEvent('session:ended', (s) => ended(s))
+  useEvent('session:expiring', (s) => {
+    upsert(s)
+    setExpiring((set) => new Set(set).add(s.id))
+  })
+
+  const value = useMemo<ActiveSessionsValue>(
+    () => ({
+      sessions,
+      expiring,
+      notices,
+      error,
+      add: upsert,
+      stopped: (r) => ended(r.session, r.already_ended),
+      dismiss,
+      refresh,
+    }),
+    [sessions, expiring, notices, error, upsert, ended, dismiss, refresh],
+  )
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>
+}

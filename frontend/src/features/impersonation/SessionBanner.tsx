@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState } from 'react'
+import { stopAllImpersonations, stopImpersonation } from '@/lib/backend'
+import { errorMessage } from '@/lib/errors'
+import { formatCountdown, secondsUntil } from '@/lib/format'
+import { useNow } from '@/lib/hooks'
+import type { Session } from '@/lib/types'
+import { useActiveSessions } from './ActiveSessions'
+
+/** Under this many seconds left, the banner turns to a warning. */
+export const WARN_SECONDS = 5 * 60
+
+/**
+ * The strip above every screen: one line per running impersonation with a
+ * live countdown and Stop, then what just ended.
+ */
+export function SessionBanner() {
+  const { sessions, expiring, notices, error, dismiss, refresh } = useActiveSessions()
+  const now = useNow(1000)
+
+  // When a countdown reaches zero, Go has ended the session (or is about to):
+  // ask once for the running sessions rather than trusting the local clock.
+  const refreshed = useRef(new Set<string>())
+  useEffect(() => {
+    const due = sessions.filter((s) => secondsUntil(s.expires_at, now) <= 0 && !refreshed.current.has(s.id))
+    if (due.length === 0) return
+    due.forEach((s) => refreshed.current.add(s.id))
+    void refresh()
+  }, [now, sessions, refresh])
+
+  if (sessions.length === 0 && notices.length === 0 && !error) return null
+  return (
+    <div className="session-banner" data-testid="session-banner" role="region" aria-label="Active impersonations">
+      {sessions.map((s) => (
+        <BannerItem key={s.id} session={s} left={secondsUntil(s.expires_at, now)} warned={expiring.has(s.id)} />
+      ))}
+      {sessions.length > 1 && <StopAll />}
+      {notices.map((n) => (
+        <div key={n.id} className={`banner-notice ${n.tone}`} role="status" data-testid="banner-notice">
+          <span>{n.text}</span>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+      {error && (
+        <div className="banner-notice warn" role="alert">
+          Could not load the running impersonations: {error}
+        </div>
+      )}
+    </div>
+  )
+}
+
+function BannerItem({ session, left, warned }: { session: Session; left: number; warned: boolean }) {
+  const { stopped } = useActiveSessions()
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const warning = warned || left <= WARN_SECONDS
+
+  const stop = async () => {
+    setBusy(true)
+    setError('')
+    try {
+      stopped(await stopImpersonation(session.id))
+    } catch (e) {
+      setError(errorMessage(e))
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className={`banner-item${warning ? ' warning' : ''}`} data-testid="banner-item" data-warning={warning || undefined}>
+      <span className="banner-dot" aria-hidden="true" />
+      <span className="banner-text">
+        Impersonating <strong>{session.user_email || session.user_id}</strong>
+        {session.org_name && <> · {session.org_name}</>} · <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> left
+        <span className="banner-env"> in {session.env}</span>
+      </span>
+      {error && (
+        <span className="banner-error" role="alert">
+          {error}
+        </span>
+      )}
+      <button type="button" className="danger" data-testid="banner-stop" disabled={busy} onClick={stop}>
+        {busy ? 'Stopping…' : 'Stop'}
+      </button>
+    </div>
+  )
+}
+
+function StopAll() {
+  const { stopped } = useActiveSessions()
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const stopAll = async () => {
+    setBusy(true)
+    setError('')
+    try {
+      const results = await stopAllImpersonations()
+      results.forEach((r) => stopped(r))
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+    setBusy(false)
+  }
+  return (
+    <div className="banner-all">
+      {error && (
+        <span className="banner-error" role="alert">
+          {error}
+        </span>
+      )}
+      <button type="button" className="danger-outline" data-testid="banner-stop-all" disabled={busy} onClick={stopAll}>
+        {busy ? 'Stopping…' : 'Stop all'}
+      </button>
+    </div>
+  )
+}

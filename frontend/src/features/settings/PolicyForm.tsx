@@ -1,0 +1,96 @@
+import { useState, type FormEvent } from 'react'
+import { describedBy, ErrorNote, Field } from '@/components/ui'
+import { setPolicy } from '@/lib/backend'
+import type { Policy } from '@/lib/types'
+import { useSave } from './useSave'
+
+type ListKey = 'protected_roles' | 'protected_domains' | 'protected_users'
+type NumKey = 'reason_min_length' | 'max_minutes' | 'default_minutes'
+
+const splitList = (s: string) => [...new Set(s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean))]
+
+/** The default policy (Settings.SetPolicy with env ''), every field of it. */
+export function PolicyForm({ initial }: { initial: Policy }) {
+  const [p, setP] = useState(initial)
+  const [lists, setLists] = useState<Record<ListKey, string>>({
+    protected_roles: initial.protected_roles.join('\n'),
+    protected_domains: initial.protected_domains.join('\n'),
+    protected_users: initial.protected_users.join('\n'),
+  })
+  const [nums, setNums] = useState<Record<NumKey, string>>({
+    reason_min_length: String(initial.reason_min_length),
+    max_minutes: String(initial.max_minutes),
+    default_minutes: String(initial.default_minutes),
+  })
+  const [invalid, setInvalid] = useState<Record<string, string>>({})
+  const save = useSave((v: Policy) => setPolicy('', v))
+  const err = save.backendError
+  const errorOf = (k: string) => invalid[k] || (err?.field === k ? err.message : undefined)
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    const found: Record<string, string> = {}
+    const n = {} as Record<NumKey, number>
+    for (const k of Object.keys(nums) as NumKey[]) {
+      n[k] = Number(nums[k])
+      if (nums[k].trim() === '' || !Number.isInteger(n[k]) || n[k] < 0) found[k] = 'Enter a whole number.'
+    }
+    if (!found.max_minutes && n.max_minutes < 1) found.max_minutes = 'At least 1 minute.'
+    if (!found.default_minutes && !found.max_minutes && (n.default_minutes < 1 || n.default_minutes > n.max_minutes))
+      found.default_minutes = `Between 1 and the maximum (${n.max_minutes}).`
+    setInvalid(found)
+    if (Object.keys(found).length) return
+    save.mutate({
+      ...p,
+      ...n,
+      ticket_pattern: p.ticket_pattern.trim(),
+      protected_roles: splitList(lists.protected_roles),
+      protected_domains: splitList(lists.protected_domains),
+      protected_users: splitList(lists.protected_users),
+    })
+  }
+
+  const num = (k: NumKey, label: string, hint: string) => (
+    <Field id={k} label={label} hint={hint} error={errorOf(k)}>
+      <input id={k} data-testid={`policy-${k}`} type="number" min={0} value={nums[k]} onChange={(e) => setNums({ ...nums, [k]: e.target.value })} {...describedBy(k, errorOf(k), hint)} />
+    </Field>
+  )
+  const list = (k: ListKey, label: string, hint: string) => (
+    <Field id={k} label={label} hint={hint} error={errorOf(k)}>
+      <textarea id={k} data-testid={`policy-${k}`} rows={3} value={lists[k]} onChange={(e) => setLists({ ...lists, [k]: e.target.value })} {...describedBy(k, errorOf(k), hint)} />
+    </Field>
+  )
+
+  return (
+    <form className="form card" onSubmit={submit} noValidate data-testid="policy-form">
+      <h2>Policy</h2>
+      <p className="muted">The default for every environment. Checked before Guise asks the provider, and recorded in the audit log when it refuses.</p>
+      {err && !err.field && <ErrorNote message={err.message} />}
+      <label className="check">
+        <input type="checkbox" data-testid="policy-enabled" checked={p.enabled} onChange={(e) => setP({ ...p, enabled: e.target.checked })} /> Impersonation allowed
+      </label>
+      <div className="form-row">
+        {num('reason_min_length', 'Minimum reason length', 'Characters.')}
+        {num('default_minutes', 'Default duration', 'Minutes.')}
+        {num('max_minutes', 'Maximum duration', 'Minutes.')}
+      </div>
+      <label className="check">
+        <input type="checkbox" data-testid="policy-ticket_required" checked={p.ticket_required} onChange={(e) => setP({ ...p, ticket_required: e.target.checked })} /> A ticket is required
+      </label>
+      <Field id="ticket_pattern" label="Ticket pattern" hint="A regular expression tickets must match, e.g. ^SUP-[0-9]+$. Empty: any." error={errorOf('ticket_pattern')}>
+        <input id="ticket_pattern" data-testid="policy-ticket_pattern" className="mono" value={p.ticket_pattern} onChange={(e) => setP({ ...p, ticket_pattern: e.target.value })} {...describedBy('ticket_pattern', errorOf('ticket_pattern'), true)} />
+      </Field>
+      <div className="form-row">
+        {list('protected_roles', 'Protected roles', 'One per line. Users with these roles cannot be impersonated.')}
+        {list('protected_domains', 'Protected email domains', 'One per line, e.g. yourcompany.com.')}
+        {list('protected_users', 'Protected users', 'Emails or ids, one per line.')}
+      </div>
+      <div className="form-actions">
+        {save.isSuccess && <span className="saved" role="status">Saved.</span>}
+        <button type="submit" className="primary" disabled={save.isPending} data-testid="policy-save">
+          Save policy
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,174 @@
+// Types of the JSON that crosses the Wails bridge. They mirror the Go structs'
+// JSON tags; they are declared here, not taken from wailsjs/go/models.ts, so
+// the UI does not depend on the generated classes.
+
+/** RFC 3339 timestamp. */
+export type Timestamp = string
+
+export type ProviderName = 'demo' | 'clerk' | 'workos' | 'auth0' | 'asgardeo'
+
+export type Agent = { email: string; name: string }
+
+export type Org = { id: string; name: string; role?: string }
+
+export type UserStatus = 'active' | 'suspended'
+
+export type User = {
+  env: string
+  id: string
+  email: string
+  name: string
+  role: string
+  status: UserStatus | string
+  organizations: Org[]
+  metadata?: Record<string, string>
+  updated_at: Timestamp
+}
+
+export type EndReason = '' | 'stopped' | 'expired' | 'revoked' | 'failed'
+
+export type Session = {
+  id: string
+  env: string
+  provider: string
+  user_id: string
+  user_email: string
+  user_name: string
+  org_id: string
+  org_name: string
+  agent_email: string
+  reason: string
+  ticket: string
+  started_at: Timestamp
+  expires_at: Timestamp
+  ended_at: Timestamp | null
+  end_reason: EndReason
+  provider_ref: string
+  note?: string
+}
+
+export type Policy = {
+  enabled: boolean
+  reason_min_length: number
+  ticket_required: boolean
+  ticket_pattern: string
+  max_minutes: number
+  default_minutes: number
+  protected_roles: string[]
+  protected_domains: string[]
+  protected_users: string[]
+}
+
+export type CheckResult = { name: string; ok: boolean; detail: string }
+
+export type EnvView = {
+  name: string
+  provider: ProviderName | string
+  base_url: string
+  settings: Record<string, string>
+  has_secret: boolean
+  secret_where: string
+  builtin: boolean
+  users: number
+  last_synced_at: Timestamp | null
+  last_error: string
+}
+
+export type EnvInput = {
+  name: string
+  provider: string
+  base_url: string
+  settings: Record<string, string>
+  secret: string
+}
+
+export type Info = { version: string; home: string; current_env: string; agent: Agent }
+
+export type UserDetail = {
+  user: User
+  sessions: Session[]
+  /** '' when the user may be impersonated, else why not. */
+  protected: string
+  policy: Policy
+}
+
+export type StartInput = {
+  env: string
+  user: string
+  org: string
+  reason: string
+  ticket: string
+  minutes: number
+}
+
+export type StopResult = { session: Session; already_ended: boolean }
+
+export type SyncProgress = {
+  env: string
+  users: number
+  orgs: number
+  pages: number
+  /** users per second */
+  rate: number
+  /** -1 when unknown */
+  eta_seconds: number
+  done: boolean
+  error: { code: string; message: string } | null
+}
+
+export type HistoryFilter = {
+  env: string
+  agent: string
+  user: string
+  text: string
+  end_reason: string
+  /** 'YYYY-MM-DD' or '' */
+  from: string
+  /** 'YYYY-MM-DD' or '' */
+  to: string
+  limit: number
+}
+
+export type AuditRecord = {
+  seq: number
+  at: Timestamp
+  kind: string
+  env: string
+  agent: string
+  user_id: string
+  user_email: string
+  org_id: string
+  org_name: string
+  session_id: string
+  reason: string
+  ticket: string
+  rule: string
+  detail: string
+  prev_hash: string
+  hash: string
+}
+
+export type ChainStatus = { intact: boolean; count: number; broken_at: number; detail: string }
+
+export type SettingsView = { agent: Agent; policy: Policy; reason_templates: string[] }
+
+export type ExportFormat = 'csv' | 'json'
+
+/** Every error the backend rejects with, after normalisation. */
+export type BackendError = {
+  code: string
+  message: string
+  field?: string
+  rule?: string
+}
+
+/** Payloads of the events Go emits, by event name. */
+export type EventMap = {
+  'session:started': Session
+  'session:ended': Session
+  'session:expiring': Session
+  'sync:progress': SyncProgress
+  'sync:done': SyncProgress
+}
+
+export type EventName = keyof EventMap
