@@ -75,6 +75,11 @@ func TestDemoLoop(t *testing.T) {
 	g.startDemo(addr, key)
 	secret := []string{"GUISE_SECRET_SHOP=" + key}
 
+	var version struct{ Wails, Go string }
+	g.json(&version, nil, "version", "--json")
+	if version.Wails != "v2.16.0" || !strings.HasPrefix(version.Go, "go1.") {
+		t.Fatalf("version: %+v", version)
+	}
 	g.ok(secret, "env", "add", "shop", "--provider", "demo", "--base-url", "http://"+addr)
 	if out := g.ok(secret, "env", "test", "shop"); !strings.Contains(out, "ok") {
 		t.Fatalf("env test: %s", out)

@@ -148,20 +148,11 @@ func TestUserAndMemberships(t *testing.T) {
 func TestOrganizationsPaginate(t *testing.T) {
 	s := startServer(t, Config{Users: 10, Orgs: 45})
 	var ids []string
-	cursor := ""
-	for {
-		var page apiPage[apiOrg]
-		call(t, s, "GET", "/admin/v1/organizations?limit=20&cursor="+cursor, nil, &page)
-		for _, o := range page.Data {
-			if o.Name == "" || o.Domain == "" || o.CreatedAt.IsZero() {
-				t.Fatalf("org %+v is incomplete", o)
-			}
-			ids = append(ids, o.ID)
+	for _, o := range walk[apiOrg](t, s, "/admin/v1/organizations?limit=20") {
+		if o.Name == "" || o.Domain == "" || o.CreatedAt.IsZero() {
+			t.Fatalf("org %+v is incomplete", o)
 		}
-		if page.NextCursor == nil {
-			break
-		}
-		cursor = *page.NextCursor
+		ids = append(ids, o.ID)
 	}
 	if len(ids) != 45 || ids[0] != "org_0001" || ids[44] != "org_0045" || !slices.IsSorted(ids) {
 		t.Fatalf("orgs = %v", ids)
@@ -253,17 +244,8 @@ func TestEventsRecordTheLifecycle(t *testing.T) {
 	call(t, s, "DELETE", "/admin/v1/users/"+u.ID, nil, nil)
 
 	var types []string
-	cursor := ""
-	for {
-		var page apiPage[apiEvent]
-		call(t, s, "GET", "/admin/v1/events?limit=2&cursor="+cursor, nil, &page)
-		for _, e := range page.Data {
-			types = append(types, e.Type)
-		}
-		if page.NextCursor == nil {
-			break
-		}
-		cursor = *page.NextCursor
+	for _, e := range walk[apiEvent](t, s, "/admin/v1/events?limit=2") {
+		types = append(types, e.Type)
 	}
 	want := []string{"impersonation.created", "impersonation.ticket_redeemed", "impersonation.revoked", "user.updated", "user.deleted"}
 	if !slices.Equal(types, want) {

@@ -77,10 +77,12 @@ func (c *Client) Health(ctx context.Context) error {
 		OK   bool   `json:"ok"`
 		Name string `json:"name"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/healthz", nil, nil, &h); err != nil {
+	err := c.do(ctx, http.MethodGet, "/healthz", nil, nil, &h)
+	switch guise.ErrorCode(err) {
+	case guise.EUNAVAILABLE, guise.ECANCELED, guise.ERATELIMIT:
 		return err
 	}
-	if !h.OK || h.Name != "guise-demo" {
+	if err != nil || !h.OK || h.Name != "guise-demo" {
 		return guise.Errorf(guise.EPROVIDER, "Something answers at %s, but it is not a Guise demo server.", c.base)
 	}
 	return nil
@@ -175,7 +177,7 @@ func (c *Client) StopImpersonation(ctx context.Context, ref string) error {
 func (u apiUser) domain() guise.User {
 	orgs := make([]guise.Org, len(u.Organizations))
 	for i, o := range u.Organizations {
-		orgs[i] = guise.Org(o)
+		orgs[i] = guise.Org{ID: o.ID, Name: o.Name, Role: o.Role}
 	}
 	return guise.User{ID: u.ID, Email: u.Email, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
 		Role: u.Role, Status: u.Status, Orgs: orgs, Metadata: u.Metadata, UpdatedAt: u.UpdatedAt}

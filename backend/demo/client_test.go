@@ -251,6 +251,9 @@ func TestClientMapsBadAnswers(t *testing.T) {
 	}))
 	defer notDemo.Close()
 	wantCode(t, newTestClient(t, notDemo.URL, "k").Health(context.Background()), guise.EPROVIDER)
+	nothing := httptest.NewServer(http.NotFoundHandler())
+	defer nothing.Close()
+	wantCode(t, newTestClient(t, nothing.URL, "k").Health(context.Background()), guise.EPROVIDER)
 }
 
 func TestClientTimesOut(t *testing.T) {

@@ -19,7 +19,7 @@ const sessionCookie = "demo_session"
 type sessionState int
 
 const (
-	stateNone  sessionState = iota // no valid cookie
+	stateNone  sessionState = iota // no valid cookie (or, at sign-in, no valid ticket)
 	stateEnded                     // the impersonation behind the cookie is over
 	stateOK
 )

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -110,21 +111,17 @@ func wantError(t *testing.T, s *Server, method, path string, body any, status in
 	}
 }
 
-// allUsers walks the user list with the largest page.
-func allUsers(t *testing.T, s *Server, query string) []apiUser {
+// walk follows next_cursor from path (which carries a query) to the end.
+func walk[T any](t *testing.T, s *Server, path string) []T {
 	t.Helper()
-	var out []apiUser
+	var out []T
 	cursor := ""
 	for pages := 0; ; pages++ {
 		if pages > 10_000 {
 			t.Fatal("pagination does not end")
 		}
-		path := "/admin/v1/users?limit=100" + query
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		var page apiPage[apiUser]
-		if resp := call(t, s, "GET", path, nil, &page); resp.StatusCode != 200 {
+		var page apiPage[T]
+		if resp := call(t, s, "GET", path+"&cursor="+url.QueryEscape(cursor), nil, &page); resp.StatusCode != 200 {
 			t.Fatalf("GET %s = %d", path, resp.StatusCode)
 		}
 		out = append(out, page.Data...)
@@ -133,6 +130,12 @@ func allUsers(t *testing.T, s *Server, query string) []apiUser {
 		}
 		cursor = *page.NextCursor
 	}
+}
+
+// allUsers walks the user list with the largest page.
+func allUsers(t *testing.T, s *Server, query string) []apiUser {
+	t.Helper()
+	return walk[apiUser](t, s, "/admin/v1/users?limit=100"+query)
 }
 
 // browser is a cookie-keeping HTTP client that does not follow redirects,

@@ -228,10 +228,10 @@ func seedWorld(ctx context.Context, db *sql.DB, w *world, progress func(msg stri
 			return err
 		}
 	}
-	err := inBulk(ctx, db, func(users, members *bulk, orgs *bulk) error {
+	err := inBulk(ctx, db, func(b *bulks) error {
 		orgBase := seedBase.AddDate(-1, 0, 0)
 		for j := range w.orgs {
-			if err := orgs.add(w.orgID(j+1), w.orgNames[j], w.orgDomain[j], toNs(orgBase.Add(time.Duration(j)*6*time.Hour))); err != nil {
+			if err := b.orgs.add(w.orgID(j+1), w.orgNames[j], w.orgDomain[j], toNs(orgBase.Add(time.Duration(j)*6*time.Hour))); err != nil {
 				return err
 			}
 		}
@@ -242,10 +242,10 @@ func seedWorld(ctx context.Context, db *sql.DB, w *world, progress func(msg stri
 	}
 	for from := 1; from <= w.users; from += seedTxUsers {
 		to := min(from+seedTxUsers-1, w.users)
-		err := inBulk(ctx, db, func(users, members *bulk, _ *bulk) error {
+		err := inBulk(ctx, db, func(b *bulks) error {
 			for i := from; i <= to; i++ {
 				u := w.user(i)
-				if err := users.add(u.id, u.email, u.first, u.last, u.role, u.status, u.metadata, u.at, u.at); err != nil {
+				if err := b.users.add(u.id, u.email, u.first, u.last, u.role, u.status, u.metadata, u.at, u.at); err != nil {
 					return err
 				}
 				for m := range u.nOrgs {
@@ -253,7 +253,7 @@ func seedWorld(ctx context.Context, db *sql.DB, w *world, progress func(msg stri
 					if m == 0 {
 						role = u.role // an admin administers their primary org
 					}
-					if err := members.add(u.id, w.orgID(u.orgs[m]+1), role); err != nil {
+					if err := b.members.add(u.id, w.orgID(u.orgs[m]+1), role); err != nil {
 						return err
 					}
 				}
@@ -276,21 +276,26 @@ func seedWorld(ctx context.Context, db *sql.DB, w *world, progress func(msg stri
 	return err
 }
 
-// inBulk runs fn in one transaction with bulk inserters for users,
-// memberships and orgs, flushing them before the commit.
-func inBulk(ctx context.Context, db *sql.DB, fn func(users, members, orgs *bulk) error) error {
+// bulks are the inserters of one seeding transaction.
+type bulks struct{ users, members, orgs *bulk }
+
+// inBulk runs fn in one transaction with bulk inserters, flushing them
+// before the commit.
+func inBulk(ctx context.Context, db *sql.DB, fn func(b *bulks) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	users := &bulk{tx: tx, head: `INSERT INTO users(` + userColumns + `) VALUES`, cols: 9}
-	members := &bulk{tx: tx, head: `INSERT INTO memberships(user_id, org_id, role) VALUES`, cols: 3}
-	orgs := &bulk{tx: tx, head: `INSERT INTO orgs(id, name, domain, created_at) VALUES`, cols: 4}
-	if err := fn(users, members, orgs); err != nil {
+	all := &bulks{
+		users:   &bulk{tx: tx, head: `INSERT INTO users(` + userColumns + `) VALUES`, cols: 9},
+		members: &bulk{tx: tx, head: `INSERT INTO memberships(user_id, org_id, role) VALUES`, cols: 3},
+		orgs:    &bulk{tx: tx, head: `INSERT INTO orgs(id, name, domain, created_at) VALUES`, cols: 4},
+	}
+	if err := fn(all); err != nil {
 		return err
 	}
-	for _, b := range []*bulk{users, members, orgs} {
+	for _, b := range []*bulk{all.users, all.members, all.orgs} {
 		if err := b.flush(ctx); err != nil {
 			return err
 		}

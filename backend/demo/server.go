@@ -164,10 +164,6 @@ func (s *Server) URL() string {
 // APIKey is the bearer key the admin API accepts.
 func (s *Server) APIKey() string { return s.apiKey }
 
-// Handler serves the whole demo (admin API, customer app, health) without a
-// listener, for embedding and tests.
-func (s *Server) Handler() http.Handler { return s.handler }
-
 // Close shuts the server down gracefully and closes the state db.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
@@ -222,7 +218,8 @@ func (s *Server) routes() http.Handler {
 func (s *Server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(key)), []byte(s.apiKey)) != 1 {
+		key = strings.TrimSpace(key)
+		if !ok || subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="guise-demo"`)
 			writeJSON(w, http.StatusUnauthorized, apiErrorBody{Code: codeUnauthorized,
 				Message: "Missing or wrong API key; send Authorization: Bearer <key>."})

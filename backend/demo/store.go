@@ -95,6 +95,7 @@ func StoredAPIKey(dbPath string) (string, error) {
 	switch {
 	case err == nil && key != "":
 		return key, nil
+	// "no such table": an SQLite file the demo server never initialised.
 	case err == nil || errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
 		return "", guise.Errorf(guise.ENOSECRET, "The demo state file %s holds no API key yet.", dbPath)
 	default:

@@ -7,7 +7,6 @@ package guise
 import (
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Error codes carried to the window and the CLI. They are stable strings: the
@@ -40,8 +39,6 @@ type Error struct {
 	Field   string `json:"field,omitempty"`
 	Rule    string `json:"rule,omitempty"`
 	Err     error  `json:"-"` // the underlying cause, for logs only
-	// RetryAfter is how long the provider asked us to wait (ERATELIMIT).
-	RetryAfter time.Duration `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -64,6 +64,10 @@ func (s *Syncer) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// retryAfter is implemented by an adapter's rate-limit cause that carries
+// the wait the provider asked for (Retry-After).
+type retryAfter interface{ RetryAfter() time.Duration }
+
 // retry calls fn until it succeeds, fails for good, or retries run out.
 func (s *Syncer) retry(ctx context.Context, fn func() error) error {
 	wait := s.Backoff
@@ -74,9 +78,9 @@ func (s *Syncer) retry(ctx context.Context, fn func() error) error {
 			return err
 		}
 		d := wait
-		var e *guise.Error
-		if errors.As(err, &e) && e.RetryAfter > 0 {
-			d = e.RetryAfter
+		var ra retryAfter
+		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+			d = ra.RetryAfter()
 		}
 		if err := s.sleep(ctx, d); err != nil {
 			return guise.Wrap(guise.ECANCELED, err, "The sync was canceled; what was fetched so far is kept.")

@@ -1,0 +1,170 @@
+package guise_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/sqlite"
+)
+
+// fakeProvider is an in-memory provider; the HTTP adapters have their own
+// tests against faithful fakes of the vendors' APIs.
+type fakeProvider struct {
+	users    map[string]guise.User
+	startErr error
+	stopErr  error
+	stopped  []string
+}
+
+func (f *fakeProvider) Check(context.Context) []guise.CheckResult { return nil }
+func (f *fakeProvider) ListOrgs(context.Context, string) ([]guise.Org, string, error) {
+	return nil, "", nil
+}
+func (f *fakeProvider) ListUsers(context.Context, string, time.Time) (guise.UserPage, error) {
+	return guise.UserPage{}, nil
+}
+func (f *fakeProvider) GetUser(_ context.Context, id string) (guise.User, error) {
+	u, ok := f.users[id]
+	if !ok {
+		return u, guise.Errorf(guise.ENOTFOUND, "no user %s", id)
+	}
+	return u, nil
+}
+func (f *fakeProvider) StartImpersonation(_ context.Context, r guise.StartRequest) (guise.Started, error) {
+	if f.startErr != nil {
+		return guise.Started{}, f.startErr
+	}
+	return guise.Started{Ref: "imp_" + r.UserID, URL: "http://idp.test/signin?ticket=secret"}, nil
+}
+func (f *fakeProvider) StopImpersonation(_ context.Context, ref string) error {
+	if f.stopErr != nil {
+		return f.stopErr
+	}
+	f.stopped = append(f.stopped, ref)
+	return nil
+}
+
+type secrets struct{}
+
+func (secrets) Get(string) (string, error) { return "k", nil }
+func (secrets) Set(string, string) error  { return nil }
+func (secrets) Delete(string) error       { return nil }
+func (secrets) Where() string             { return "test" }
+
+func setup(t *testing.T) (*guise.Service, *fakeProvider, *time.Time, *[]string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "guise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	prov := &fakeProvider{users: map[string]guise.User{
+		"u1": {ID: "u1", Email: "ann@acme.test", Name: "Ann", Role: "member", Status: "active", Orgs: []guise.Org{{ID: "o1", Name: "Acme"}}},
+	}}
+	var opened []string
+	svc := &guise.Service{Store: db, Secrets: secrets{}, Now: func() time.Time { return now },
+		Providers: func(guise.Environment, string) (guise.Provider, error) { return prov, nil },
+		Open:      func(_ context.Context, url string) error { opened = append(opened, url); return nil }}
+	if err := db.CreateEnvironment(ctx, guise.Environment{Name: "prod", Provider: "demo", BaseURL: "http://127.0.0.1:1", CreatedAt: now}, guise.AuditRecord{At: now, Kind: guise.AuditEnvAdded}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSetting(ctx, guise.SettingAgent, guise.Agent{Email: "agent@support.test"}, guise.AuditRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	return svc, prov, &now, &opened
+}
+
+func TestExpiryIsRecordedAtTheTrueExpiryTime(t *testing.T) {
+	svc, _, now, opened := setup(t)
+	ctx := context.Background()
+	s, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices", Duration: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(*opened) != 1 {
+		t.Fatalf("browser opened %d times", len(*opened))
+	}
+	// A second session for the same user is refused while the first runs.
+	if _, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"}); guise.AsError(err).Rule != guise.RuleConcurrent {
+		t.Fatalf("concurrent: %v", err)
+	}
+	*now = now.Add(3 * time.Hour) // as if Guise had been closed meanwhile
+	ended, err := svc.ExpireDue(ctx)
+	if err != nil || len(ended) != 1 {
+		t.Fatalf("expire: %v %v", ended, err)
+	}
+	got, _ := svc.Store.Session(ctx, s.ID)
+	if got.EndReason != guise.EndExpired || !got.EndedAt.Equal(s.ExpiresAt) {
+		t.Fatalf("expired at %v (%s), want %v", got.EndedAt, got.EndReason, s.ExpiresAt)
+	}
+	if r, err := svc.Stop(ctx, s.ID); err != nil || !r.Already {
+		t.Fatalf("stopping an expired session: %+v %v", r, err)
+	}
+}
+
+func TestProviderFailuresLeaveNoPhantomSession(t *testing.T) {
+	svc, prov, _, opened := setup(t)
+	ctx := context.Background()
+	prov.startErr = guise.Errorf(guise.EUNAVAILABLE, "Cannot reach the provider.")
+	_, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"})
+	if guise.ErrorCode(err) != guise.EUNAVAILABLE {
+		t.Fatalf("start failure: %v", err)
+	}
+	list, _ := svc.Store.Sessions(ctx, guise.SessionFilter{})
+	if len(list) != 1 || list[0].EndReason != guise.EndFailed || list[0].EndedAt == nil {
+		t.Fatalf("a failed start must be recorded as failed: %+v", list)
+	}
+	if len(*opened) != 0 {
+		t.Fatal("a browser was opened for a failed start")
+	}
+
+	// The browser cannot open: the provider session is revoked and recorded failed.
+	prov.startErr = nil
+	svc.Open = func(context.Context, string) error { return errors.New("no launcher") }
+	if _, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"}); guise.ErrorCode(err) != guise.EUNAVAILABLE {
+		t.Fatalf("open failure: %v", err)
+	}
+	if len(prov.stopped) != 1 {
+		t.Fatalf("the unseen session was not revoked: %v", prov.stopped)
+	}
+
+	// A stop the provider refuses keeps the session running and says so.
+	svc.Open = func(context.Context, string) error { return nil }
+	s, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov.stopErr = guise.Errorf(guise.EUNAVAILABLE, "Cannot reach the provider.")
+	if _, err := svc.Stop(ctx, s.ID); err == nil {
+		t.Fatal("stop reported success while the provider was unreachable")
+	}
+	got, _ := svc.Store.Session(ctx, s.ID)
+	if got.EndedAt != nil {
+		t.Fatalf("the session was marked ended though the provider did not revoke it: %+v", got)
+	}
+	st, err := guise.VerifyChain(ctx, svc.Store)
+	if err != nil || !st.Intact {
+		t.Fatalf("chain: %+v %v", st, err)
+	}
+}
+
+func TestVanishedUserIsRefusedAndAudited(t *testing.T) {
+	svc, prov, _, _ := setup(t)
+	ctx := context.Background()
+	delete(prov.users, "u1")
+	_, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"})
+	if e := guise.AsError(err); e.Code != guise.EREFUSED || e.Rule != guise.RuleUnknownUser {
+		t.Fatalf("vanished user: %+v", e)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, 0, 100)
+	last := recs[len(recs)-1]
+	if last.Kind != guise.AuditRefused || last.Rule != guise.RuleUnknownUser {
+		t.Fatalf("refusal not audited: %+v", last)
+	}
+}

@@ -1,0 +1,104 @@
+import { screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import * as backend from '@/lib/backend'
+import { makeEnv } from '@/testing/builders'
+import { renderWithQuery } from '@/testing/render'
+import { EnvironmentsScreen } from './EnvironmentsScreen'
+
+vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
+
+const prod = makeEnv({ name: 'prod', provider: 'clerk', builtin: false, has_secret: true, secret_where: 'OS keychain', users: 1234, last_synced_at: null })
+
+describe('EnvironmentsScreen', () => {
+  it('lists environments without ever showing a secret', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([makeEnv(), prod])
+    renderWithQuery(<EnvironmentsScreen currentEnv="prod" />)
+    const rows = await screen.findAllByTestId('env-row')
+    expect(rows).toHaveLength(2)
+    expect(rows[1]).toHaveTextContent('Clerk')
+    expect(rows[1]).toHaveTextContent('set')
+    expect(rows[1]).toHaveTextContent('1,234')
+    expect(rows[1]).toHaveTextContent('never')
+    expect(rows[1]).toHaveTextContent('current')
+    expect(within(rows[0]).getByTestId('env-remove')).toBeDisabled()
+  })
+
+  it('asks for the fields of the chosen provider and sends them where Go expects them', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    const onAdded = vi.fn()
+    renderWithQuery(<EnvironmentsScreen currentEnv="" onAdded={onAdded} />)
+    await screen.findByTestId('add-env-form')
+    await userEvent.type(screen.getByTestId('env-name'), 'staging')
+    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'workos')
+    expect(screen.getByTestId('env-secret')).toHaveAttribute('type', 'password')
+    await userEvent.type(screen.getByTestId('env-secret'), 'sk_test_123')
+    await userEvent.type(screen.getByTestId('env-settings-environment_id'), 'environment_01H')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    await waitFor(() =>
+      expect(backend.addEnvironment).toHaveBeenCalledWith(
+        { name: 'staging', provider: 'workos', base_url: '', settings: { environment_id: 'environment_01H' }, secret: 'sk_test_123' },
+        expect.anything(),
+      ),
+    )
+    await waitFor(() => expect(onAdded).toHaveBeenCalled())
+  })
+
+  it('auth0: domain as base URL, client id in settings, client secret as secret', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
+    await screen.findByTestId('add-env-form')
+    await userEvent.type(screen.getByTestId('env-name'), 'eu')
+    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'auth0')
+    await userEvent.type(screen.getByLabelText(/Domain/), 'acme.eu.auth0.com')
+    await userEvent.type(screen.getByLabelText(/Client ID/), 'cid')
+    await userEvent.type(screen.getByLabelText(/Client secret/), 'shh')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    await waitFor(() =>
+      expect(backend.addEnvironment).toHaveBeenCalledWith(
+        { name: 'eu', provider: 'auth0', base_url: 'acme.eu.auth0.com', settings: { client_id: 'cid' }, secret: 'shh' },
+        expect.anything(),
+      ),
+    )
+  })
+
+  it('checks required fields first and shows a server field error inline', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    vi.mocked(backend.addEnvironment).mockRejectedValue({ code: 'unauthorized', field: 'secret', message: 'Clerk rejected the secret key.' })
+    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
+    await screen.findByTestId('add-env-form')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    expect(screen.getByTestId('env-name-error')).toHaveTextContent('Give the environment a short name')
+    expect(screen.getByTestId('env-secret-error')).toHaveTextContent('Secret key is required.')
+    expect(backend.addEnvironment).not.toHaveBeenCalled()
+
+    await userEvent.type(screen.getByTestId('env-name'), 'prod')
+    await userEvent.type(screen.getByTestId('env-secret'), 'sk_wrong')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    expect(await screen.findByTestId('env-secret-error')).toHaveTextContent('Clerk rejected the secret key.')
+    expect(screen.getByTestId('env-secret')).toHaveValue('')
+  })
+
+  it('tests a connection and says what each check found', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([prod])
+    vi.mocked(backend.testEnvironment).mockResolvedValue([
+      { name: 'reach api.clerk.com', ok: true, detail: '120 ms' },
+      { name: 'list users', ok: false, detail: 'The key lacks the users:read permission.' },
+    ])
+    renderWithQuery(<EnvironmentsScreen currentEnv="prod" />)
+    await userEvent.click(await screen.findByTestId('env-test'))
+    const checks = await screen.findByTestId('env-checks')
+    expect(backend.testEnvironment).toHaveBeenCalledWith('prod')
+    expect(checks).toHaveTextContent('1 of 2 checks failed.')
+    expect(checks).toHaveTextContent('list users: The key lacks the users:read permission. (failed)')
+  })
+
+  it('removes only after confirmation', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([prod])
+    renderWithQuery(<EnvironmentsScreen currentEnv="prod" />)
+    await userEvent.click(await screen.findByTestId('env-remove'))
+    expect(backend.removeEnvironment).not.toHaveBeenCalled()
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('its history is kept')
+    await userEvent.click(screen.getByTestId('env-remove-confirm'))
+    await waitFor(() => expect(backend.removeEnvironment).toHaveBeenCalledWith('prod'))
+  })
+})

@@ -1,0 +1,78 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import * as backend from '@/lib/backend'
+import { makeEnv, makeSession } from '@/testing/builders'
+import { renderWithQuery } from '@/testing/render'
+import { emptyFilter, HistoryScreen } from './HistoryScreen'
+
+vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
+
+const list = vi.mocked(backend.listHistory)
+
+describe('HistoryScreen', () => {
+  beforeEach(() => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([makeEnv(), makeEnv({ name: 'prod', provider: 'clerk', builtin: false })])
+    list.mockResolvedValue([
+      makeSession({ id: 's1', user_email: 'ada@acme.test', ended_at: '2025-01-01T12:10:00Z', end_reason: 'stopped' }),
+      makeSession({ id: 's2', user_email: 'bob@acme.test' }),
+    ])
+  })
+
+  it('lists sessions with History.List and shows the chain status', async () => {
+    vi.mocked(backend.verifyAudit).mockResolvedValue({ intact: true, count: 42, broken_at: 0, detail: '' })
+    renderWithQuery(<HistoryScreen />)
+    expect(await screen.findAllByTestId('history-row')).toHaveLength(2)
+    expect(list).toHaveBeenCalledWith(emptyFilter)
+    expect(screen.getByTestId('history-table')).toHaveTextContent('ada@acme.test')
+    expect(await screen.findByTestId('chain-status')).toHaveTextContent('Audit chain intact (42 records)')
+  })
+
+  it('reports a broken chain', async () => {
+    vi.mocked(backend.verifyAudit).mockResolvedValue({ intact: false, count: 42, broken_at: 17, detail: 'hash mismatch' })
+    renderWithQuery(<HistoryScreen />)
+    expect(await screen.findByText(/Audit chain broken at record #17: hash mismatch/)).toBeInTheDocument()
+  })
+
+  it('asks History.List again with each filter the agent changes', async () => {
+    renderWithQuery(<HistoryScreen />)
+    await screen.findAllByTestId('history-row')
+
+    await userEvent.selectOptions(screen.getByTestId('history-end-reason'), 'expired')
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith({ ...emptyFilter, end_reason: 'expired' }))
+
+    await waitFor(() => expect(screen.getByRole('option', { name: 'prod' })).toBeInTheDocument())
+    await userEvent.selectOptions(screen.getByTestId('history-env'), 'prod')
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith({ ...emptyFilter, end_reason: 'expired', env: 'prod' }))
+
+    fireEvent.change(screen.getByTestId('history-from'), { target: { value: '2025-01-01' } })
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith(expect.objectContaining({ from: '2025-01-01', env: 'prod' })))
+
+    await userEvent.type(screen.getByTestId('history-agent'), 'sam@')
+    await userEvent.type(screen.getByTestId('history-text'), 'invoice')
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith({ ...emptyFilter, end_reason: 'expired', env: 'prod', from: '2025-01-01', agent: 'sam@', text: 'invoice' }))
+    // Text filters wait for typing to stop: not one call per keystroke.
+    expect(list.mock.calls.filter(([f]) => f.text !== '' && f.text !== 'invoice')).toHaveLength(0)
+  })
+
+  it('exports with the current filter and says where the file went', async () => {
+    vi.mocked(backend.exportHistory).mockResolvedValue('/home/ada/guise-history.csv')
+    renderWithQuery(<HistoryScreen />)
+    await userEvent.selectOptions(screen.getByTestId('history-end-reason'), 'failed')
+    await userEvent.click(screen.getByTestId('export-csv'))
+    expect(backend.exportHistory).toHaveBeenCalledWith('csv', { ...emptyFilter, end_reason: 'failed' })
+    expect(await screen.findByText('Saved to /home/ada/guise-history.csv')).toBeInTheDocument()
+  })
+
+  it('shows audit records, refusals included', async () => {
+    vi.mocked(backend.listAudit).mockResolvedValue([
+      { seq: 1, at: '2025-01-01T12:00:00Z', kind: 'impersonation.started', env: 'demo', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: 'Acme', session_id: 's1', reason: 'help', ticket: '', rule: '', detail: '', prev_hash: '', hash: 'h1' },
+      { seq: 2, at: '2025-01-01T12:01:00Z', kind: 'impersonation.refused', env: 'demo', agent: 'sam@x', user_id: 'u2', user_email: 'boss@acme.test', org_id: '', org_name: '', session_id: '', reason: 'help', ticket: '', rule: 'protected_user', detail: 'boss is protected', prev_hash: 'h1', hash: 'h2' },
+    ])
+    renderWithQuery(<HistoryScreen />)
+    await userEvent.click(screen.getByTestId('audit-tab'))
+    expect(await screen.findAllByTestId('audit-row')).toHaveLength(2)
+    expect(screen.getByText('protected_user')).toBeInTheDocument()
+    await userEvent.click(screen.getByLabelText('Refusals only'))
+    expect(screen.getAllByTestId('audit-row')).toHaveLength(1)
+  })
+})
