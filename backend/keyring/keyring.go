@@ -69,6 +69,7 @@ func (s *Store) Get(env string) (string, error) {
 	if v := os.Getenv(EnvVar(env)); v != "" {
 		return v, nil
 	}
+	var keychainErr error
 	if Available() {
 		var secret string
 		err := s.call(func() error {
@@ -81,9 +82,9 @@ func (s *Store) Get(env string) (string, error) {
 			return secret, nil
 		case errors.Is(err, gokeyring.ErrNotFound):
 		case guise.ErrorCode(err) == guise.ESECRETSTORE:
-			return "", err
+			keychainErr = err
 		default:
-			// An unreachable keychain is reported only when nothing else has the secret.
+			keychainErr = guise.Wrap(guise.ESECRETSTORE, err, "The OS keychain could not be read: %v", err)
 		}
 	}
 	if s.Fallback != nil {
@@ -94,6 +95,10 @@ func (s *Store) Get(env string) (string, error) {
 		if code := guise.ErrorCode(err); code != guise.ENOSECRET && code != guise.ENOTFOUND {
 			return "", err
 		}
+	}
+	// A locked or broken keychain is reported only when nothing else had the secret.
+	if keychainErr != nil {
+		return "", keychainErr
 	}
 	return "", guise.Errorf(guise.ENOSECRET, "No secret is set for %s. Add it with: guise env add … --secret-stdin, or set %s.", env, EnvVar(env))
 }

@@ -6,6 +6,7 @@ import { HistoryScreen } from '@/features/history/HistoryScreen'
 import { SessionBanner } from '@/features/impersonation/SessionBanner'
 import { SettingsScreen } from '@/features/settings/SettingsScreen'
 import { errorMessage } from '@/lib/errors'
+import { isSearchShortcut } from '@/lib/shortcuts'
 import { environmentsQuery, settingsQuery } from '@/lib/queries'
 import type { Info } from '@/lib/types'
 import { EnvSwitcher } from './EnvSwitcher'
@@ -35,7 +36,7 @@ export function Shell({ info }: { info: Info }) {
   // Ctrl/Cmd+K from any screen goes to the search (which then focuses itself).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+      if (isSearchShortcut(e)) {
         e.preventDefault()
         setScreen('users')
       }

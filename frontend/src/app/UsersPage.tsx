@@ -1,6 +1,5 @@
 // The home screen. It composes features (sync, users, impersonation), which
 // do not import each other.
-import { useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
 import { EmptyState } from '@/components/ui'
 import { useActiveSessions } from '@/features/impersonation/ActiveSessions'
@@ -10,7 +9,6 @@ import { useSync } from '@/features/sync/SyncState'
 import { UserPanel } from '@/features/users/UserPanel'
 import { UserSearch } from '@/features/users/UserSearch'
 import { useEvent } from '@/lib/backend'
-import { keys } from '@/lib/queries'
 import type { EnvView, Policy, UserDetail } from '@/lib/types'
 
 /** While a sync runs, results are searched again at most this often, so new users show up. */
@@ -29,7 +27,6 @@ type Props = {
 }
 
 export function UsersPage({ env, query, onQueryChange, selectedId, onSelect, agentMissing, policy, templates, onOpenEnvironments }: Props) {
-  const qc = useQueryClient()
   const { add } = useActiveSessions()
   const sync = useSync(env.name)
   const [impersonating, setImpersonating] = useState<UserDetail | null>(null)
@@ -84,9 +81,8 @@ export function UsersPage({ env, query, onQueryChange, selectedId, onSelect, age
           templates={templates}
           onClose={() => setImpersonating(null)}
           onStarted={(s) => {
-            add(s)
+            add(s) // at once; session:started follows and refreshes the rest
             setImpersonating(null)
-            void qc.invalidateQueries({ queryKey: keys.users })
           }}
         />
       )}

@@ -75,6 +75,21 @@ describe('SessionBanner', () => {
     expect(screen.getByTestId('banner-notice')).toHaveTextContent('Stopped impersonating ada@acme.test.')
   })
 
+  it('stops every session with Stop all', async () => {
+    const a = expiringIn(600, 'a')
+    const b = expiringIn(900, 'b')
+    active.mockResolvedValue([b, a])
+    const ended = (s: typeof a) => ({ session: { ...s, ended_at: new Date(NOW).toISOString(), end_reason: 'stopped' as const }, already_ended: false })
+    vi.mocked(backend.stopAllImpersonations).mockResolvedValue([ended(a), ended(b)])
+    await mount()
+    expect(screen.getAllByTestId('banner-countdown').map((c) => c.textContent)).toEqual(['10:00', '15:00'])
+    fireEvent.click(screen.getByTestId('banner-stop-all'))
+    await advance(0)
+    expect(backend.stopAllImpersonations).toHaveBeenCalled()
+    expect(screen.queryByTestId('banner-item')).not.toBeInTheDocument()
+    expect(screen.getAllByTestId('banner-notice')).toHaveLength(2)
+  })
+
   it('keeps the session and shows the error when Stop fails', async () => {
     active.mockResolvedValue([expiringIn(600)])
     stop.mockRejectedValue({ code: 'unavailable', message: 'The provider could not be reached.' })

@@ -3,7 +3,7 @@ import { stopAllImpersonations, stopImpersonation } from '@/lib/backend'
 import { errorMessage } from '@/lib/errors'
 import { formatCountdown, secondsUntil } from '@/lib/format'
 import { useNow } from '@/lib/hooks'
-import type { Session } from '@/lib/types'
+import type { Session, StopResult } from '@/lib/types'
 import { useActiveSessions } from './ActiveSessions'
 
 /** Under this many seconds left, the banner turns to a warning. */
@@ -33,7 +33,11 @@ export function SessionBanner() {
       {sessions.map((s) => (
         <BannerItem key={s.id} session={s} left={secondsUntil(s.expires_at, now)} warned={expiring.has(s.id)} />
       ))}
-      {sessions.length > 1 && <StopAll />}
+      {sessions.length > 1 && (
+        <div className="banner-all">
+          <StopButton label="Stop all" testId="banner-stop-all" className="danger-outline" stop={stopAllImpersonations} />
+        </div>
+      )}
       {notices.map((n) => (
         <div key={n.id} className={`banner-notice ${n.tone}`} role="status" data-testid="banner-notice">
           <span>{n.text}</span>
@@ -52,22 +56,7 @@ export function SessionBanner() {
 }
 
 function BannerItem({ session, left, warned }: { session: Session; left: number; warned: boolean }) {
-  const { stopped } = useActiveSessions()
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState('')
   const warning = warned || left <= WARN_SECONDS
-
-  const stop = async () => {
-    setBusy(true)
-    setError('')
-    try {
-      stopped(await stopImpersonation(session.id))
-    } catch (e) {
-      setError(errorMessage(e))
-      setBusy(false)
-    }
-  }
-
   return (
     <div className={`banner-item${warning ? ' warning' : ''}`} data-testid="banner-item" data-warning={warning || undefined}>
       <span className="banner-dot" aria-hidden="true" />
@@ -76,27 +65,21 @@ function BannerItem({ session, left, warned }: { session: Session; left: number;
         {session.org_name && <> · {session.org_name}</>} · <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> left
         <span className="banner-env"> in {session.env}</span>
       </span>
-      {error && (
-        <span className="banner-error" role="alert">
-          {error}
-        </span>
-      )}
-      <button type="button" className="danger" data-testid="banner-stop" disabled={busy} onClick={stop}>
-        {busy ? 'Stopping…' : 'Stop'}
-      </button>
+      <StopButton label="Stop" testId="banner-stop" className="danger" stop={async () => [await stopImpersonation(session.id)]} />
     </div>
   )
 }
 
-function StopAll() {
+/** A stop button that records what stopped and shows why a stop failed. */
+function StopButton({ label, testId, className, stop }: { label: string; testId: string; className: string; stop: () => Promise<StopResult[]> }) {
   const { stopped } = useActiveSessions()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState('')
-  const stopAll = async () => {
+  const onClick = async () => {
     setBusy(true)
     setError('')
     try {
-      const results = await stopAllImpersonations()
+      const results = await stop()
       results.forEach((r) => stopped(r))
     } catch (e) {
       setError(errorMessage(e))
@@ -104,15 +87,15 @@ function StopAll() {
     setBusy(false)
   }
   return (
-    <div className="banner-all">
+    <>
       {error && (
         <span className="banner-error" role="alert">
           {error}
         </span>
       )}
-      <button type="button" className="danger-outline" data-testid="banner-stop-all" disabled={busy} onClick={stopAll}>
-        {busy ? 'Stopping…' : 'Stop all'}
+      <button type="button" className={className} data-testid={testId} disabled={busy} onClick={onClick}>
+        {busy ? 'Stopping…' : label}
       </button>
-    </div>
+    </>
   )
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { describedBy, ErrorNote, Field } from '@/components/ui'
 import { setAgent } from '@/lib/backend'
 import type { Agent } from '@/lib/types'
+import { SaveRow } from './SaveRow'
 import { useSave } from './useSave'
 
 /** Who is using Guise; every impersonation and audit record carries it. */
@@ -36,12 +37,7 @@ export function AgentForm({ initial }: { initial: Agent }) {
           <input id="agent-name" data-testid="agent-name" value={agent.name} onChange={(e) => setDraft({ ...agent, name: e.target.value })} />
         </Field>
       </div>
-      <div className="form-actions">
-        {save.isSuccess && <span className="saved" role="status">Saved.</span>}
-        <button type="submit" className="primary" disabled={save.isPending} data-testid="agent-save">
-          Save agent
-        </button>
-      </div>
+      <SaveRow label="Save agent" saved={save.isSuccess} pending={save.isPending} testId="agent-save" />
     </form>
   )
 }

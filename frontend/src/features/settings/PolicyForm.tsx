@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { describedBy, ErrorNote, Field } from '@/components/ui'
 import { setPolicy } from '@/lib/backend'
 import type { Policy } from '@/lib/types'
+import { SaveRow } from './SaveRow'
 import { useSave } from './useSave'
 
 type ListKey = 'protected_roles' | 'protected_domains' | 'protected_users'
@@ -85,12 +86,7 @@ export function PolicyForm({ initial }: { initial: Policy }) {
         {list('protected_domains', 'Protected email domains', 'One per line, e.g. yourcompany.com.')}
         {list('protected_users', 'Protected users', 'Emails or ids, one per line.')}
       </div>
-      <div className="form-actions">
-        {save.isSuccess && <span className="saved" role="status">Saved.</span>}
-        <button type="submit" className="primary" disabled={save.isPending} data-testid="policy-save">
-          Save policy
-        </button>
-      </div>
+      <SaveRow label="Save policy" saved={save.isSuccess} pending={save.isPending} testId="policy-save" />
     </form>
   )
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { ErrorNote, Field } from '@/components/ui'
 import { setReasonTemplates } from '@/lib/backend'
+import { SaveRow } from './SaveRow'
 import { useSave } from './useSave'
 
 /** Reasons agents pick with one click in the Impersonate dialog; one per line. */
@@ -21,12 +22,7 @@ export function TemplatesForm({ initial }: { initial: string[] }) {
       <Field id="templates" label="Templates" hint="One per line. They appear as quick picks under the reason; agents can still edit the text.">
         <textarea id="templates" data-testid="templates-input" rows={5} value={text} onChange={(e) => setText(e.target.value)} aria-describedby="templates-hint" />
       </Field>
-      <div className="form-actions">
-        {save.isSuccess && <span className="saved" role="status">Saved.</span>}
-        <button type="submit" className="primary" disabled={save.isPending}>
-          Save templates
-        </button>
-      </div>
+      <SaveRow label="Save templates" saved={save.isSuccess} pending={save.isPending} />
     </form>
   )
 }

@@ -7,6 +7,8 @@ import { ROW_HEIGHT, UserRow } from './UserRow'
 type Props = {
   users: User[]
   activeIndex: number
+  /** Changes when the results answer a new query: the list goes back to the top. */
+  resultsKey: string
   selectedId: string
   policy?: Policy
   onOpen: (index: number) => void
@@ -17,7 +19,7 @@ type Props = {
 export const LIST_ID = 'user-results'
 
 /** The result list: fixed-height rows, only the visible ones in the DOM. */
-export function UserList({ users, activeIndex, selectedId, policy, onOpen, onEndReached }: Props) {
+export function UserList({ users, activeIndex, resultsKey, selectedId, policy, onOpen, onEndReached }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({
     count: users.length,
@@ -27,8 +29,13 @@ export function UserList({ users, activeIndex, selectedId, policy, onOpen, onEnd
   })
 
   useEffect(() => {
-    if (activeIndex >= 0 && activeIndex < users.length) virtualizer.scrollToIndex(activeIndex, { align: 'auto' })
-  }, [activeIndex, users.length, virtualizer])
+    virtualizer.scrollToOffset(0)
+  }, [resultsKey, virtualizer])
+
+  // Follow the keyboard, but not a list that merely grew (more rows loaded).
+  useEffect(() => {
+    if (activeIndex >= 0) virtualizer.scrollToIndex(activeIndex, { align: 'auto' })
+  }, [activeIndex, virtualizer])
 
   const items = virtualizer.getVirtualItems()
   const lastVisible = items.length ? items[items.length - 1].index : -1

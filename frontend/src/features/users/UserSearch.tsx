@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import { ErrorNote } from '@/components/ui'
 import { formatNumber } from '@/lib/format'
+import { isSearchShortcut } from '@/lib/shortcuts'
 import type { Policy, User } from '@/lib/types'
 import { LIST_ID, UserList } from './UserList'
 import { useUserSearch } from './useUserSearch'
@@ -39,7 +40,7 @@ export function UserSearch({ env, query, onQueryChange, selectedId, onOpen, poli
 
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+      if (isSearchShortcut(e)) {
         e.preventDefault()
         inputRef.current?.focus()
         inputRef.current?.select()
@@ -105,7 +106,7 @@ export function UserSearch({ env, query, onQueryChange, selectedId, onOpen, poli
         {search.loading && results.length === 0 ? 'Searching…' : resultLine(results.length, more, search.limit)}
       </div>
       {search.error && <ErrorNote message={search.error} />}
-      {!search.error && results.length === 0 && !search.loading && search.query === query ? (
+      {!search.error && search.answered && results.length === 0 && search.query === query ? (
         query.trim() === '' ? (
           (emptyHint ?? <p className="muted pad">No users in this environment.</p>)
         ) : (
@@ -114,7 +115,7 @@ export function UserSearch({ env, query, onQueryChange, selectedId, onOpen, poli
           </p>
         )
       ) : (
-        <UserList users={results} activeIndex={activeIndex} selectedId={selectedId} policy={policy} onOpen={open} onEndReached={onEndReached} />
+        <UserList users={results} activeIndex={activeIndex} resultsKey={`${env}\u0000${search.query}`} selectedId={selectedId} policy={policy} onOpen={open} onEndReached={onEndReached} />
       )}
     </div>
   )

@@ -14,10 +14,12 @@ export type SearchState = {
   /** The limit that search asked for. */
   limit: number
   loading: boolean
+  /** Whether any search has answered yet. */
+  answered: boolean
   error: string
 }
 
-const initial: SearchState = { results: [], query: '', limit: 0, loading: false, error: '' }
+const initial: SearchState = { results: [], query: '', limit: 0, loading: false, answered: false, error: '' }
 
 /**
  * Searches as the query changes. Only the newest request may update the
@@ -38,7 +40,7 @@ export function useUserSearch(env: string, query: string, limit: number, refresh
     const timer = setTimeout(() => {
       searchUsers(env, q, limit).then(
         (results) => {
-          if (seq === latest.current) setState({ results, query, limit, loading: false, error: '' })
+          if (seq === latest.current) setState({ results, query, limit, loading: false, answered: true, error: '' })
         },
         (e: unknown) => {
           if (seq === latest.current) setState((s) => ({ ...s, loading: false, error: errorMessage(e) }))

@@ -1,0 +1,92 @@
+import { render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import * as backend from '@/lib/backend'
+import { makeDetail, makeEnv, makeSession, makeSettings, makeUser } from '@/testing/builders'
+import { emit } from '@/testing/mock-backend'
+import { App } from './App'
+
+vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
+
+describe('App', () => {
+  it('calls System.Ready once, then shows the Users screen of the current environment', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([makeEnv(), makeEnv({ name: 'prod', provider: 'clerk', builtin: false })])
+    vi.mocked(backend.ready).mockResolvedValue({ version: '1.2.3', home: '/h', current_env: 'prod', agent: { email: 'a@x', name: 'A' } })
+    render(<App />)
+    expect(await screen.findByTestId('search-input')).toHaveFocus()
+    expect(backend.ready).toHaveBeenCalledTimes(1)
+    await waitFor(() => expect(backend.searchUsers).toHaveBeenCalledWith('prod', '', expect.any(Number)))
+    expect(screen.getByTestId('env-switcher')).toHaveValue('prod')
+  })
+
+  it('switches environment and remembers it in Go', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([makeEnv(), makeEnv({ name: 'prod', provider: 'clerk', builtin: false })])
+    render(<App />)
+    await screen.findByTestId('search-input')
+    await waitFor(() => expect(screen.getByRole('option', { name: 'prod · clerk' })).toBeInTheDocument())
+    await userEvent.selectOptions(screen.getByTestId('env-switcher'), 'prod')
+    expect(backend.setCurrentEnvironment).toHaveBeenCalledWith('prod')
+    await waitFor(() => expect(backend.searchUsers).toHaveBeenLastCalledWith('prod', '', expect.any(Number)))
+  })
+
+  it('leads to Environments when there is none', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    render(<App />)
+    await userEvent.click(await screen.findByRole('button', { name: 'Add an environment' }))
+    expect(await screen.findByTestId('add-env-form')).toBeInTheDocument()
+  })
+
+  it('offers Sync now for a never-synced environment', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([makeEnv({ users: 0, last_synced_at: null })])
+    render(<App />)
+    await userEvent.click(await screen.findByTestId('sync-now'))
+    expect(backend.startSync).toHaveBeenCalledWith('demo')
+  })
+
+  it('links to Settings while the agent is unknown', async () => {
+    vi.mocked(backend.getSettings).mockResolvedValue(makeSettings({ agent: { email: '', name: '' } }))
+    render(<App />)
+    const notice = await screen.findByTestId('agent-missing')
+    await userEvent.click(within(notice).getByRole('button', { name: 'Open Settings' }))
+    expect(await screen.findByTestId('agent-form')).toBeInTheDocument()
+  })
+
+  it('navigates between screens', async () => {
+    render(<App />)
+    await screen.findByTestId('search-input')
+    await userEvent.click(screen.getByTestId('nav-history'))
+    expect(await screen.findByRole('heading', { name: 'History' })).toBeInTheDocument()
+    await userEvent.click(screen.getByTestId('nav-environments'))
+    expect(await screen.findByRole('heading', { name: 'Environments' })).toBeInTheDocument()
+    await userEvent.click(screen.getByTestId('nav-settings'))
+    expect(await screen.findByRole('heading', { name: 'Settings' })).toBeInTheDocument()
+    await userEvent.keyboard('{Control>}k{/Control}')
+    expect(await screen.findByTestId('search-input')).toHaveFocus()
+  })
+
+  it('runs the whole loop: search, open, impersonate, banner, stop', async () => {
+    const ada = makeUser({ id: 'u_ada', email: 'ada@acme.test', name: 'Ada' })
+    const session = makeSession({ user_email: 'ada@acme.test', expires_at: new Date(Date.now() + 30 * 60_000).toISOString() })
+    vi.mocked(backend.searchUsers).mockResolvedValue([ada])
+    vi.mocked(backend.getUser).mockResolvedValue(makeDetail({ user: ada }))
+    vi.mocked(backend.startImpersonation).mockResolvedValue(session)
+    vi.mocked(backend.stopImpersonation).mockResolvedValue({ session: { ...session, ended_at: new Date().toISOString(), end_reason: 'stopped' }, already_ended: false })
+    render(<App />)
+
+    await userEvent.type(await screen.findByTestId('search-input'), 'ada')
+    await waitFor(() => expect(screen.getAllByTestId('user-row')).toHaveLength(1))
+    await userEvent.keyboard('{Enter}')
+    const panel = await screen.findByTestId('user-panel')
+    await userEvent.click(await within(panel).findByTestId('impersonate-button'))
+    await userEvent.type(screen.getByTestId('reason-input'), 'Customer cannot open invoices')
+    await userEvent.click(screen.getByTestId('confirm-impersonate'))
+
+    await waitFor(() => expect(screen.queryByTestId('impersonate-dialog')).not.toBeInTheDocument())
+    expect(screen.getByTestId('session-banner')).toHaveTextContent(/Impersonating ada@acme.test · Acme · (30:00|29:59) left/)
+    emit('session:started', session) // the event that follows the call changes nothing
+    expect(screen.getAllByTestId('banner-item')).toHaveLength(1)
+
+    await userEvent.click(screen.getByTestId('banner-stop'))
+    await waitFor(() => expect(screen.queryByTestId('banner-item')).not.toBeInTheDocument())
+    expect(backend.stopImpersonation).toHaveBeenCalledWith(session.id)
+  })
+})
