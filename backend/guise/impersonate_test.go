@@ -51,9 +51,9 @@ func (f *fakeProvider) StopImpersonation(_ context.Context, ref string) error {
 type secrets struct{}
 
 func (secrets) Get(string) (string, error) { return "k", nil }
-func (secrets) Set(string, string) error  { return nil }
-func (secrets) Delete(string) error       { return nil }
-func (secrets) Where() string             { return "test" }
+func (secrets) Set(string, string) error   { return nil }
+func (secrets) Delete(string) error        { return nil }
+func (secrets) Where() string              { return "test" }
 
 func setup(t *testing.T) (*guise.Service, *fakeProvider, *time.Time, *[]string) {
 	t.Helper()

@@ -15,7 +15,7 @@ import (
 
 type limited struct{ wait time.Duration }
 
-func (l *limited) Error() string               { return "rate limited" }
+func (l *limited) Error() string             { return "rate limited" }
 func (l *limited) RetryAfter() time.Duration { return l.wait }
 
 // pagedProvider serves n users, 10 a page, with scripted failures per call.
@@ -58,7 +58,9 @@ func (p *pagedProvider) ListUsers(_ context.Context, cursor string, since time.T
 	}
 	return page, nil
 }
-func (p *pagedProvider) GetUser(context.Context, string) (guise.User, error) { return guise.User{}, nil }
+func (p *pagedProvider) GetUser(context.Context, string) (guise.User, error) {
+	return guise.User{}, nil
+}
 func (p *pagedProvider) StartImpersonation(context.Context, guise.StartRequest) (guise.Started, error) {
 	return guise.Started{}, nil
 }
