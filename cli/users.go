@@ -135,7 +135,7 @@ func (st *cliState) usersCmd() *cobra.Command {
 				}
 				u := d.User
 				st.outf("%s <%s>\nid       %s\nrole     %s\nstatus   %s\n", u.Name, u.Email, u.ID, u.Role, u.Status)
-				st.outf("orgs     %s\n", orgList(u.Orgs))
+				st.outf("orgs     %s\n", guise.OrgList(u.Orgs))
 				if d.Protected != "" {
 					st.outf("note     protected: %s\n", d.Protected)
 				}
@@ -158,17 +158,6 @@ func orgNames(orgs []guise.Org) string {
 		names[i] = o.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func orgList(orgs []guise.Org) string {
-	if len(orgs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(orgs))
-	for i, o := range orgs {
-		parts[i] = fmt.Sprintf("%s (%s)", o.Name, o.ID)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func badges(u guise.User) string {

@@ -153,7 +153,7 @@ func (p Policy) CheckUser(u User, orgSel string) (Org, error) {
 	if orgSel != "" {
 		o, ok := u.FindOrg(orgSel)
 		if !ok {
-			return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgMember, Field: "org", Message: fmt.Sprintf("%s is not a member of %q. Their organizations: %s.", u.Email, orgSel, orgList(u.Orgs))}
+			return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgMember, Field: "org", Message: fmt.Sprintf("%s is not a member of %q. Their organizations: %s.", u.Email, orgSel, OrgList(u.Orgs))}
 		}
 		return o, nil
 	}
@@ -163,11 +163,12 @@ func (p Policy) CheckUser(u User, orgSel string) (Org, error) {
 	case 1:
 		return u.Orgs[0], nil
 	default:
-		return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgRequired, Field: "org", Message: fmt.Sprintf("%s belongs to %d organizations; choose one with --org: %s.", u.Email, len(u.Orgs), orgList(u.Orgs))}
+		return Org{}, &Error{Code: EREFUSED, Rule: RuleOrgRequired, Field: "org", Message: fmt.Sprintf("%s belongs to %d organizations; choose one with --org: %s.", u.Email, len(u.Orgs), OrgList(u.Orgs))}
 	}
 }
 
-func orgList(orgs []Org) string {
+// OrgList prints organizations as "Name (id), …", or "none".
+func OrgList(orgs []Org) string {
 	if len(orgs) == 0 {
 		return "none"
 	}
