@@ -124,13 +124,18 @@ func (a *App) Start(ctx context.Context) error {
 
 // Close stops background work, any in-process Demo server, and closes the database.
 func (a *App) Close() error {
+	// Stop the background loop before taking the lock: it takes the lock
+	// itself (Service), so waiting for it while holding the lock deadlocks.
+	a.mu.Lock()
+	stopBg, bgDone := a.stopBg, a.bgDone
+	a.stopBg = nil
+	a.mu.Unlock()
+	if stopBg != nil {
+		stopBg()
+		<-bgDone
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.stopBg != nil {
-		a.stopBg()
-		<-a.bgDone
-		a.stopBg = nil
-	}
 	for _, cancel := range a.syncs {
 		cancel()
 	}
