@@ -26,9 +26,6 @@ import (
 // DemoEnv is the name of the built-in Demo environment created on first run.
 const DemoEnv = "demo"
 
-// DemoAddr is where the built-in Demo identity provider listens.
-const DemoAddr = "127.0.0.1:8787"
-
 // Build describes the binary, set by main from ldflags.
 type Build struct {
 	Version string `json:"version"`
@@ -116,10 +113,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events}
 	a.syncer = syncer.New(db)
 	a.started = true
-	if err := a.ensureDemoEnv(ctx); err != nil {
-		return err
-	}
-	return nil
+	return a.ensureDemoEnv(ctx)
 }
 
 // Close stops background work, any in-process Demo server, and closes the database.
@@ -170,7 +164,7 @@ func (a *App) DB() *sqlite.DB {
 // Home is the data directory.
 func (a *App) Home() string { return a.cfg.Home }
 
-// ctx bounds a bound call: Wails calls carry no context of their own.
+// callCtx bounds a bound call: Wails calls carry no context of their own.
 func (a *App) callCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 60*time.Second)
 }
@@ -182,7 +176,7 @@ func (a *App) ensureDemoEnv(ctx context.Context) error {
 	if _, err := a.db.GetSetting(ctx, "demo_created", &created); err != nil || created {
 		return err
 	}
-	env := guise.Environment{Name: DemoEnv, Provider: guise.ProviderDemo, BaseURL: "http://" + DemoAddr,
+	env := guise.Environment{Name: DemoEnv, Provider: guise.ProviderDemo, BaseURL: "http://" + demo.DefaultAddr,
 		Settings: map[string]string{"builtin": "true"}, CreatedAt: time.Now().UTC()}
 	err := a.db.CreateEnvironment(ctx, env, guise.AuditRecord{At: env.CreatedAt, Kind: guise.AuditEnvAdded, Env: env.Name, Detail: "built-in Demo environment"})
 	if err != nil && guise.ErrorCode(err) != guise.ECONFLICT {

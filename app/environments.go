@@ -201,17 +201,6 @@ func (e *Environments) SetCurrent(name string) error {
 	return svc.Store.PutSetting(ctx, settingCurrentEnv, name, guise.AuditRecord{})
 }
 
-// Current returns the current environment's name ("" when none).
-func (e *Environments) Current() (string, error) {
-	ctx, cancel := e.a.callCtx()
-	defer cancel()
-	svc, err := e.a.Service()
-	if err != nil {
-		return "", err
-	}
-	return currentEnv(ctx, svc)
-}
-
 func currentEnv(ctx context.Context, svc *guise.Service) (string, error) {
 	var name string
 	if _, err := svc.Store.GetSetting(ctx, settingCurrentEnv, &name); err != nil {

@@ -10,13 +10,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Demo server defaults; the built-in Demo environment uses exactly these.
-const (
-	demoUsers = 500
-	demoOrgs  = 40
-	demoSeed  = 1
-)
-
 func (st *cliState) demoCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "demo", Short: "The built-in Demo identity provider", Args: args(0, 0)}
 	var cfg demo.Config
@@ -40,7 +33,7 @@ The API key is printed at start; fix it with --api-key or GUISE_DEMO_API_KEY.`,
 			cfg.DBPath = dbPath
 			if cfg.DBPath == "" {
 				name := "demo.db"
-				if cfg.Users != demoUsers || cfg.Orgs != demoOrgs || cfg.Seed != demoSeed {
+				if cfg.Users != demo.DefaultUsers || cfg.Orgs != demo.DefaultOrgs || cfg.Seed != demo.DefaultSeed {
 					name = fmt.Sprintf("demo-u%d-o%d-s%d.db", cfg.Users, cfg.Orgs, cfg.Seed)
 				}
 				cfg.DBPath = filepath.Join(st.home, name)
@@ -65,10 +58,10 @@ The API key is printed at start; fix it with --api-key or GUISE_DEMO_API_KEY.`,
 			return srv.Close()
 		},
 	}
-	serve.Flags().StringVar(&cfg.Addr, "addr", "127.0.0.1:8787", "listen address (loopback)")
-	serve.Flags().IntVar(&cfg.Users, "users", demoUsers, "number of seeded users")
-	serve.Flags().IntVar(&cfg.Orgs, "orgs", demoOrgs, "number of seeded organizations")
-	serve.Flags().Int64Var(&cfg.Seed, "seed", demoSeed, "seed of the generated data")
+	serve.Flags().StringVar(&cfg.Addr, "addr", demo.DefaultAddr, "listen address (loopback)")
+	serve.Flags().IntVar(&cfg.Users, "users", demo.DefaultUsers, "number of seeded users")
+	serve.Flags().IntVar(&cfg.Orgs, "orgs", demo.DefaultOrgs, "number of seeded organizations")
+	serve.Flags().Int64Var(&cfg.Seed, "seed", demo.DefaultSeed, "seed of the generated data")
 	serve.Flags().StringVar(&cfg.APIKey, "api-key", "", "fix the admin API key (demo data only)")
 	serve.Flags().IntVar(&cfg.RateLimit, "rate-limit", 0, "admin API requests per second (0: unlimited)")
 	serve.Flags().StringVar(&dbPath, "db", "", "state file (default: under the Guise home)")

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -38,7 +39,7 @@ func TestVariableWinsThenKeychainThenFallback(t *testing.T) {
 		t.Fatalf("fallback: %q", v)
 	}
 	_, err := s.Get("missing")
-	if guise.ErrorCode(err) != guise.ENOSECRET || !contains(guise.ErrorMessage(err), "GUISE_SECRET_MISSING") {
+	if guise.ErrorCode(err) != guise.ENOSECRET || !strings.Contains(guise.ErrorMessage(err), "GUISE_SECRET_MISSING") {
 		t.Fatalf("missing secret: %v", err)
 	}
 	if err := s.Delete("prod"); err != nil {
@@ -53,19 +54,10 @@ func TestNoBusMeansNoKeychainAndNoDiskFallback(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 	s := &Store{}
 	err := s.Set("prod", "secret")
-	if guise.ErrorCode(err) != guise.ESECRETSTORE || !contains(guise.ErrorMessage(err), "GUISE_SECRET_PROD") {
+	if guise.ErrorCode(err) != guise.ESECRETSTORE || !strings.Contains(guise.ErrorMessage(err), "GUISE_SECRET_PROD") {
 		t.Fatalf("Set without a keychain: %v", err)
 	}
 	if err := s.Probe(); guise.ErrorCode(err) != guise.ESECRETSTORE {
 		t.Fatalf("Probe without a bus: %v", err)
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }

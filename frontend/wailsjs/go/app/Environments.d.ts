@@ -5,8 +5,6 @@ import {guise} from '../models';
 
 export function Add(arg1:app.EnvInput):Promise<app.EnvView>;
 
-export function Current():Promise<string>;
-
 export function List():Promise<Array<app.EnvView>>;
 
 export function Remove(arg1:string):Promise<void>;

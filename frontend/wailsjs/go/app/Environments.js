@@ -6,10 +6,6 @@ export function Add(arg1) {
   return window['go']['app']['Environments']['Add'](arg1);
 }
 
-export function Current() {
-  return window['go']['app']['Environments']['Current']();
-}
-
 export function List() {
   return window['go']['app']['Environments']['List']();
 }
