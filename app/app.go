@@ -40,6 +40,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Open opens launch URLs; nil means the system browser.
 	Open func(ctx context.Context, url string) error
+	// DemoAddr is where a new home's built-in Demo listens; "" means
+	// demo.DefaultAddr. Only read when the Demo environment is created.
+	DemoAddr string
 }
 
 // App owns the open database and the services. The window binds the
@@ -176,7 +179,11 @@ func (a *App) ensureDemoEnv(ctx context.Context) error {
 	if _, err := a.db.GetSetting(ctx, "demo_created", &created); err != nil || created {
 		return err
 	}
-	env := guise.Environment{Name: DemoEnv, Provider: guise.ProviderDemo, BaseURL: "http://" + demo.DefaultAddr,
+	addr := a.cfg.DemoAddr
+	if addr == "" {
+		addr = demo.DefaultAddr
+	}
+	env := guise.Environment{Name: DemoEnv, Provider: guise.ProviderDemo, BaseURL: "http://" + addr,
 		Settings: map[string]string{"builtin": "true"}, CreatedAt: time.Now().UTC()}
 	err := a.db.CreateEnvironment(ctx, env, guise.AuditRecord{At: env.CreatedAt, Kind: guise.AuditEnvAdded, Env: env.Name, Detail: "built-in Demo environment"})
 	if err != nil && guise.ErrorCode(err) != guise.ECONFLICT {

@@ -138,7 +138,7 @@ Run without a command to open the window. Exit codes: 0 ok, 1 failure, 2 usage, 
 			if st.opts.GUI == nil {
 				return guise.Errorf(guise.EUNSUPPORTED, "This build has no window; see guise --help.")
 			}
-			a := app.New(app.Config{Home: st.home, Build: st.opts.Build, Logger: st.log})
+			a := app.New(st.appConfig())
 			return st.opts.GUI(a)
 		},
 	}
@@ -188,9 +188,15 @@ func (st *cliState) setup(cmd *cobra.Command) error {
 	return nil
 }
 
+// appConfig is the app's configuration for this invocation. GUISE_DEMO_ADDR
+// moves the built-in Demo off its default port, for tests and port clashes.
+func (st *cliState) appConfig() app.Config {
+	return app.Config{Home: st.home, Build: st.opts.Build, Logger: st.log, DemoAddr: os.Getenv("GUISE_DEMO_ADDR")}
+}
+
 // open starts the app for a command; the caller closes it.
 func (st *cliState) open(ctx context.Context) (*app.App, error) {
-	a := app.New(app.Config{Home: st.home, Build: st.opts.Build, Logger: st.log})
+	a := app.New(st.appConfig())
 	if err := a.Start(ctx); err != nil {
 		return nil, err
 	}

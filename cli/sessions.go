@@ -86,6 +86,9 @@ func (st *cliState) stopCmd() *cobra.Command {
 							st.outf("%s had already ended (%s). Nothing to do.\n", r.Session.ID, r.Session.EndReason)
 						} else {
 							st.outf("Stopped %s (%s).\n", r.Session.ID, r.Session.UserEmail)
+							if r.Detail != "" {
+								st.outf("  %s\n", r.Detail)
+							}
 						}
 					}
 					if all && len(results) == 0 && err == nil {

@@ -124,7 +124,7 @@ func (st *cliState) doctor(ctx context.Context) []Check {
 		_ = os.Remove(probe)
 		out = append(out, Check{"data directory", true, st.home + " (writable)", true})
 	}
-	a := app.New(app.Config{Home: st.home, Build: st.opts.Build, Logger: st.log})
+	a := app.New(st.appConfig())
 	if err := a.Start(ctx); err != nil {
 		out = append(out, Check{"database", false, err.Error(), true})
 	} else {

@@ -48,10 +48,11 @@ func TestMain(m *testing.M) {
 
 // guise is one isolated user of the binary: a temp home, a fake browser.
 type guise struct {
-	t      *testing.T
-	home   string
-	env    []string
-	opened string // file the fake xdg-open appends URLs to
+	t        *testing.T
+	home     string
+	env      []string
+	opened   string // file the fake xdg-open appends URLs to
+	demoAddr string // where this home's built-in Demo listens (GUISE_DEMO_ADDR)
 }
 
 func newGuise(t *testing.T) *guise {
@@ -72,7 +73,9 @@ func newGuise(t *testing.T) *guise {
 		}
 		g.env = append(g.env, kv)
 	}
-	g.env = append(g.env, "PATH="+binDir+":"+os.Getenv("PATH"), "GUISE_HOME="+g.home, "HOME="+root)
+	// The built-in Demo gets its own port so tests never meet another run's.
+	g.demoAddr = freeAddr(t)
+	g.env = append(g.env, "PATH="+binDir+":"+os.Getenv("PATH"), "GUISE_HOME="+g.home, "HOME="+root, "GUISE_DEMO_ADDR="+g.demoAddr)
 	return g
 }
 

@@ -66,7 +66,7 @@ func TestWindowStartsRendersAndStopsCleanly(t *testing.T) {
 	logPath := filepath.Join(g.home, "logs", "guise.log")
 	waitLog(t, logPath, "frontend ready", 90*time.Second)
 	waitLog(t, logPath, "demo identity provider", 30*time.Second)
-	if resp, err := http.Get("http://127.0.0.1:8787/healthz"); err != nil || resp.StatusCode != 200 {
+	if resp, err := http.Get("http://" + g.demoAddr + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("the built-in Demo is not serving: %v", err)
 	}
 
@@ -102,7 +102,7 @@ func TestWindowStartsRendersAndStopsCleanly(t *testing.T) {
 	}
 	t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
 	waitLog(t, logPath, "window closed", time.Second)
-	if _, err := http.Get("http://127.0.0.1:8787/healthz"); err == nil {
+	if _, err := http.Get("http://" + g.demoAddr + "/healthz"); err == nil {
 		t.Fatal("the in-process Demo server outlived the app")
 	}
 }

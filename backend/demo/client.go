@@ -169,9 +169,12 @@ func (c *Client) StartImpersonation(ctx context.Context, req guise.StartRequest)
 
 // StopImpersonation revokes the impersonation. One that already ended is
 // fine; one the server never heard of is ENOTFOUND.
-func (c *Client) StopImpersonation(ctx context.Context, ref string) error {
+func (c *Client) StopImpersonation(ctx context.Context, ref string) (guise.Stopped, error) {
 	var im apiImpersonation
-	return c.do(ctx, http.MethodPost, "/admin/v1/impersonations/"+url.PathEscape(ref)+"/revoke", nil, nil, &im)
+	if err := c.do(ctx, http.MethodPost, "/admin/v1/impersonations/"+url.PathEscape(ref)+"/revoke", nil, nil, &im); err != nil {
+		return guise.Stopped{}, err
+	}
+	return guise.Stopped{Detail: "revoked at the Demo identity provider"}, nil
 }
 
 func (u apiUser) domain() guise.User {

@@ -112,17 +112,18 @@ func TestClientStartsAndStops(t *testing.T) {
 	if im.Actor != (apiActor{Email: "agent@support.test", Reason: "Checking the billing page", Ticket: "SUP-9"}) || im.OrgID != req.OrgID {
 		t.Fatalf("server recorded %+v", im)
 	}
-	if err := c.StopImpersonation(ctx, st.Ref); err != nil {
+	if _, err := c.StopImpersonation(ctx, st.Ref); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	if err := c.StopImpersonation(ctx, st.Ref); err != nil {
+	if _, err := c.StopImpersonation(ctx, st.Ref); err != nil {
 		t.Fatalf("stopping twice: %v", err)
 	}
 	call(t, s, "GET", "/admin/v1/impersonations/"+st.Ref, nil, &im)
 	if im.Status != "revoked" {
 		t.Fatalf("status after stop = %q", im.Status)
 	}
-	wantCode(t, c.StopImpersonation(ctx, "imp_unknown"), guise.ENOTFOUND)
+	_, err = c.StopImpersonation(ctx, "imp_unknown")
+	wantCode(t, err, guise.ENOTFOUND)
 
 	susp := findUser(t, users, "suspended user", func(u apiUser) bool { return u.Status == statusSuspend })
 	req.UserID, req.OrgID = susp.ID, ""

@@ -149,12 +149,12 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 	}
 	sess.ProviderRef, sess.ExpiresAt = started.Ref, started.ExpiresAt.UTC()
 	if err := s.Store.MarkStarted(ctx, sess.ID, sess.ProviderRef, sess.ExpiresAt, SessionAudit(AuditStarted, sess, now, "")); err != nil {
-		_ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
+		_, _ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
 		return Session{}, err
 	}
 	if err := s.Open(ctx, started.URL); err != nil {
 		// A session the agent cannot see must not keep running.
-		_ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
+		_, _ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
 		return Session{}, s.fail(ctx, sess, Wrap(EUNAVAILABLE, err, "Could not open a browser: %v. Install xdg-utils or set a browser in Settings.", err), "no browser could open it")
 	}
 	s.emit(EventSessionStarted, sess)
@@ -200,7 +200,8 @@ func (s *Service) freshUser(ctx context.Context, env string, prov Provider, sel 
 // StopResult says what a stop did.
 type StopResult struct {
 	Session Session `json:"session"`
-	Already bool    `json:"already_ended"` // it had ended before; nothing was done
+	Already bool    `json:"already_ended"`    // it had ended before; nothing was done
+	Detail  string  `json:"detail,omitempty"` // what the provider did, in plain words
 }
 
 // Stop revokes the session at the provider and records its end. Stopping a
@@ -224,13 +225,14 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	if err != nil {
 		return StopResult{}, err
 	}
+	var stopped Stopped
 	if sess.ProviderRef != "" {
-		if err := prov.StopImpersonation(ctx, sess.ProviderRef); err != nil {
+		if stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef); err != nil {
 			return StopResult{}, Wrap(ErrorCode(err), err, "Could not revoke the session at %s: %s The session is still running.", env.Name, ErrorMessage(err))
 		}
 	}
 	now := s.now()
-	changed, err := s.Store.EndSession(ctx, sess.ID, now, EndStopped, "", SessionAudit(AuditStopped, sess, now, ""))
+	changed, err := s.Store.EndSession(ctx, sess.ID, now, EndStopped, stopped.Detail, SessionAudit(AuditStopped, sess, now, stopped.Detail))
 	if err != nil {
 		return StopResult{}, err
 	}
@@ -238,9 +240,9 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 		sess, err = s.Store.Session(ctx, id)
 		return StopResult{Session: sess, Already: true}, err
 	}
-	sess.EndedAt, sess.EndReason = &now, EndStopped
+	sess.EndedAt, sess.EndReason, sess.Note = &now, EndStopped, stopped.Detail
 	s.emit(EventSessionEnded, sess)
-	return StopResult{Session: sess}, nil
+	return StopResult{Session: sess, Detail: stopped.Detail}, nil
 }
 
 // StopAll stops every running session, returning the first error after trying all.

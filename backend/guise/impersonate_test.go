@@ -40,12 +40,12 @@ func (f *fakeProvider) StartImpersonation(_ context.Context, r guise.StartReques
 	}
 	return guise.Started{Ref: "imp_" + r.UserID, URL: "http://idp.test/signin?ticket=secret"}, nil
 }
-func (f *fakeProvider) StopImpersonation(_ context.Context, ref string) error {
+func (f *fakeProvider) StopImpersonation(_ context.Context, ref string) (guise.Stopped, error) {
 	if f.stopErr != nil {
-		return f.stopErr
+		return guise.Stopped{}, f.stopErr
 	}
 	f.stopped = append(f.stopped, ref)
-	return nil
+	return guise.Stopped{Detail: "revoked " + ref}, nil
 }
 
 type secrets struct{}

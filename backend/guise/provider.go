@@ -20,9 +20,10 @@ type Provider interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// StartImpersonation asks the provider for a session and a URL to open.
 	StartImpersonation(ctx context.Context, req StartRequest) (Started, error)
-	// StopImpersonation revokes the session identified by ref. Stopping a
+	// StopImpersonation revokes the session identified by ref and says, in
+	// plain words, what it did there (Stopped.Detail may be empty). Stopping a
 	// session that has already ended at the provider is not an error.
-	StopImpersonation(ctx context.Context, ref string) error
+	StopImpersonation(ctx context.Context, ref string) (Stopped, error)
 }
 
 // UserPage is one page of a user listing.
@@ -46,6 +47,12 @@ type Started struct {
 	Ref       string
 	URL       string
 	ExpiresAt time.Time
+}
+
+// Stopped is the provider's account of a stop, e.g. "actor token revoked
+// before use" or "no server-side stop on this plan; it expires at 15:04".
+type Stopped struct {
+	Detail string
 }
 
 // CheckResult is one line of a connection test.

@@ -64,7 +64,9 @@ func (p *pagedProvider) GetUser(context.Context, string) (guise.User, error) {
 func (p *pagedProvider) StartImpersonation(context.Context, guise.StartRequest) (guise.Started, error) {
 	return guise.Started{}, nil
 }
-func (p *pagedProvider) StopImpersonation(context.Context, string) error { return nil }
+func (p *pagedProvider) StopImpersonation(context.Context, string) (guise.Stopped, error) {
+	return guise.Stopped{}, nil
+}
 
 func setup(t *testing.T) (*sqlite.DB, *syncer.Syncer, *[]time.Duration) {
 	t.Helper()

@@ -449,6 +449,7 @@ export namespace guise {
 	export class StopResult {
 	    session: Session;
 	    already_ended: boolean;
+	    detail?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new StopResult(source);
@@ -458,6 +459,7 @@ export namespace guise {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.session = this.convertValues(source["session"], Session);
 	        this.already_ended = source["already_ended"];
+	        this.detail = source["detail"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
