@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -112,6 +113,13 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 		in.Settings = map[string]string{}
 	}
 	delete(in.Settings, "builtin")
+	// Before the secret is stored: a clash must not replace the key of the
+	// environment that already has this name.
+	if _, err := svc.Store.Environment(ctx, in.Name); err == nil {
+		return EnvView{}, &guise.Error{Code: guise.ECONFLICT, Field: "name", Message: fmt.Sprintf("There is already an environment named %s; pick another name or remove it first.", in.Name)}
+	} else if guise.ErrorCode(err) != guise.ENOTFOUND {
+		return EnvView{}, err
+	}
 	if in.Secret != "" {
 		if err := svc.Secrets.Set(in.Name, in.Secret); err != nil {
 			return EnvView{}, err

@@ -63,18 +63,7 @@ func (s *Settings) SetPolicy(env string, p guise.Policy) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	key := guise.SettingPolicy
-	if env != "" {
-		if _, err := svc.Store.Environment(ctx, env); err != nil {
-			return err
-		}
-		key += "/" + env
-	}
-	agent, _ := svc.Agent(ctx)
-	return svc.Store.PutSetting(ctx, key, p, guise.AuditRecord{At: time.Now().UTC(), Kind: guise.AuditPolicy, Env: env, Agent: agent.Email, Detail: "policy changed"})
+	return svc.SetPolicy(ctx, env, p)
 }
 
 // SetReasonTemplates replaces the reason templates.

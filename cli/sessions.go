@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -181,6 +182,61 @@ func (st *cliState) auditCmd() *cobra.Command {
 		},
 	}
 	verify.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(verify)
+
+	var format, since, out string
+	export := &cobra.Command{
+		Use:   "export --format jsonl|csv [--since DATE] [--out FILE]",
+		Short: "Write the audit log, hashes included, to stdout or a file",
+		Args:  args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			from, err := parseSince(since)
+			if err != nil {
+				return err
+			}
+			return st.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				svc, err := a.Service()
+				if err != nil {
+					return err
+				}
+				w := st.opts.Stdout
+				var f *os.File
+				if out != "" {
+					// 0600: the log names customers and agents' reasons.
+					if f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+						return guise.Wrap(guise.EINVALID, err, "Cannot write %s: %v", out, err)
+					}
+					w = f
+				}
+				n, err := guise.ExportAudit(ctx, svc.Store, w, format, from)
+				if f != nil {
+					if cerr := f.Close(); err == nil && cerr != nil {
+						err = guise.Wrap(guise.EINVALID, cerr, "Cannot write %s: %v", out, cerr)
+					}
+					if err == nil {
+						st.errf("Wrote %d audit records to %s.\n", n, out)
+					}
+				}
+				return err
+			})
+		},
+	}
+	export.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	export.Flags().StringVar(&since, "since", "", "only records from this date (2026-11-01) or time (RFC 3339) on")
+	export.Flags().StringVar(&out, "out", "", "file to write (default: stdout)")
+	cmd.AddCommand(verify, export)
 	return cmd
+}
+
+// parseSince reads a --since value: a date (local midnight) or an RFC 3339 time.
+func parseSince(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, guise.FieldError("since", "--since %q is not a date like 2026-11-01 or a time like 2026-11-01T09:00:00Z.", s)
 }

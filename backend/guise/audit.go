@@ -94,6 +94,20 @@ func VerifyChain(ctx context.Context, store Store) (ChainStatus, error) {
 			st.Count++
 		}
 		if len(recs) == 0 {
+			headSeq, headHash, err := store.AuditHead(ctx)
+			if err != nil {
+				return st, err
+			}
+			switch {
+			case headSeq > after:
+				missing := fmt.Sprintf("records %d to %d are", after+1, headSeq)
+				if headSeq == after+1 {
+					missing = fmt.Sprintf("record %d is", headSeq)
+				}
+				return broken(st, after+1, missing+" missing: the end of the log was deleted"), nil
+			case headSeq != after || headHash != prev:
+				return broken(st, after, fmt.Sprintf("the log's head marker says record %d but the log ends at %d: it was altered", headSeq, after)), nil
+			}
 			st.Intact = true
 			st.Detail = fmt.Sprintf("intact: %d records", st.Count)
 			return st, nil

@@ -133,10 +133,12 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 		AgentEmail: agent.Email, Reason: strings.TrimSpace(req.Reason), Ticket: strings.TrimSpace(req.Ticket),
 		StartedAt: now, ExpiresAt: now.Add(dur),
 	}
-	if err := s.Store.ReserveSession(ctx, sess, now); err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Code == ECONFLICT {
+	if err := s.Store.ReserveSession(ctx, sess, now, pol.Quotas(agent.Email, now)); err != nil {
+		switch ErrorCode(err) {
+		case ECONFLICT:
 			return Session{}, refused(Refusal(RuleConcurrent, "%s is already being impersonated in %s; stop that session first.", user.Email, env.Name), user)
+		case EREFUSED:
+			return Session{}, refused(err, user)
 		}
 		return Session{}, err
 	}

@@ -168,3 +168,53 @@ func TestVanishedUserIsRefusedAndAudited(t *testing.T) {
 		t.Fatalf("refusal not audited: %+v", last)
 	}
 }
+
+func TestQuotasCapSessionsAndFailuresDoNotCount(t *testing.T) {
+	svc, prov, now, _ := setup(t)
+	ctx := context.Background()
+	prov.users["u2"] = guise.User{ID: "u2", Email: "bo@acme.test", Status: "active"}
+	prov.users["u3"] = guise.User{ID: "u3", Email: "cy@acme.test", Status: "active"}
+	pol := guise.DefaultPolicy()
+	pol.AgentDailyLimit = 2
+	if err := svc.Store.PutSetting(ctx, guise.SettingPolicy+"/prod", pol, guise.AuditRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	req := func(user string) guise.Request {
+		return guise.Request{Env: "prod", User: user, Reason: "checking the invoices"}
+	}
+	// A failed start is not a session the agent had: it does not count.
+	prov.startErr = guise.Errorf(guise.EUNAVAILABLE, "down")
+	if _, err := svc.Impersonate(ctx, req("u1")); guise.ErrorCode(err) != guise.EUNAVAILABLE {
+		t.Fatal(err)
+	}
+	prov.startErr = nil
+	for _, u := range []string{"u1", "u2"} {
+		if _, err := svc.Impersonate(ctx, req(u)); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	_, err := svc.Impersonate(ctx, req("u3"))
+	if e := guise.AsError(err); e.Code != guise.EREFUSED || e.Rule != guise.RuleAgentDaily {
+		t.Fatalf("third session of the day: %+v", e)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, 0, 100)
+	if last := recs[len(recs)-1]; last.Kind != guise.AuditRefused || last.Rule != guise.RuleAgentDaily || last.UserID != "u3" {
+		t.Fatalf("refusal not audited: %+v", last)
+	}
+	// The next day the agent may start again, until the month's cap.
+	*now = now.Add(24 * time.Hour)
+	pol.EnvMonthlyLimit = 3
+	if err := svc.Store.PutSetting(ctx, guise.SettingPolicy+"/prod", pol, guise.AuditRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Impersonate(ctx, req("u3")); err != nil {
+		t.Fatalf("a new day: %v", err)
+	}
+	if _, err := svc.StopAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Impersonate(ctx, req("u1"))
+	if e := guise.AsError(err); e.Rule != guise.RuleEnvMonthly {
+		t.Fatalf("fourth session of the month: %+v", e)
+	}
+}

@@ -1,6 +1,8 @@
 package guise
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -22,6 +24,8 @@ const (
 	RuleOrgMember     = "org_not_member"
 	RuleConcurrent    = "concurrent_session"
 	RuleUnknownUser   = "unknown_user"
+	RuleAgentDaily    = "agent_daily_limit"
+	RuleEnvMonthly    = "env_monthly_limit"
 )
 
 // Policy is what an impersonation must satisfy before Guise asks the provider.
@@ -35,6 +39,8 @@ type Policy struct {
 	ProtectedRoles   []string `json:"protected_roles"`
 	ProtectedDomains []string `json:"protected_domains"`
 	ProtectedUsers   []string `json:"protected_users"`
+	AgentDailyLimit  int      `json:"agent_daily_limit"` // sessions one agent may start a day; 0: no limit
+	EnvMonthlyLimit  int      `json:"env_monthly_limit"` // sessions the environment may start a month; 0: no limit
 }
 
 // DefaultPolicy is the policy of a fresh install: admins are protected, a
@@ -60,12 +66,68 @@ func (p Policy) Validate() error {
 	if p.DefaultMinutes < 1 || p.DefaultMinutes > p.MaxMinutes {
 		return FieldError("default_minutes", "The default duration must be between 1 minute and the maximum (%d minutes).", p.MaxMinutes)
 	}
+	if p.AgentDailyLimit < 0 {
+		return FieldError("agent_daily_limit", "The daily limit per agent cannot be negative (0 means no limit).")
+	}
+	if p.EnvMonthlyLimit < 0 {
+		return FieldError("env_monthly_limit", "The monthly limit cannot be negative (0 means no limit).")
+	}
 	if p.TicketPattern != "" {
 		if _, err := regexp.Compile(p.TicketPattern); err != nil {
 			return FieldError("ticket_pattern", "The ticket pattern is not a valid regular expression: %v", err)
 		}
 	}
 	return nil
+}
+
+// Changes describes, for the audit log, what differs from old:
+// "max_minutes 60 → 30, ticket_required false → true".
+func (p Policy) Changes(old Policy) string {
+	var a, b map[string]any
+	ja, _ := json.Marshal(old) // plain fields: cannot fail
+	jb, _ := json.Marshal(p)
+	_ = json.Unmarshal(ja, &a)
+	_ = json.Unmarshal(jb, &b)
+	keys := make([]string, 0, len(b))
+	for k := range b {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		was, now := fmt.Sprint(a[k]), fmt.Sprint(b[k])
+		if was != now {
+			parts = append(parts, fmt.Sprintf("%s %s → %s", k, was, now))
+		}
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SetPolicy validates and saves the policy of env ("" for the default that
+// environments without their own inherit), with an audit record of what changed.
+func (s *Service) SetPolicy(ctx context.Context, env string, p Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	key := SettingPolicy
+	if env != "" {
+		if _, err := s.Store.Environment(ctx, env); err != nil {
+			return err
+		}
+		key += "/" + env
+	}
+	old, err := s.Policy(ctx, env)
+	if err != nil {
+		return err
+	}
+	agent, err := s.Agent(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Store.PutSetting(ctx, key, p, AuditRecord{At: s.now(), Kind: AuditPolicy, Env: env, Agent: agent.Email, Detail: p.Changes(old)})
 }
 
 // MaxDuration is the longest session allowed.
@@ -140,6 +202,35 @@ func (p Policy) CheckInput(agent Agent, req Request) (time.Duration, error) {
 		return 0, &Error{Code: EREFUSED, Rule: RuleDuration, Field: "duration", Message: fmt.Sprintf("The duration %s is longer than the maximum of %d minutes.", FormatDuration(d), p.MaxMinutes)}
 	}
 	return d, nil
+}
+
+// Quota caps the sessions started since a moment, by one agent or by
+// everyone. Failed sessions do not count. The store enforces quotas in the
+// transaction that records the session, so two processes cannot both take
+// the last one.
+type Quota struct {
+	Rule    string
+	Max     int
+	Since   time.Time
+	Agent   string // "" counts every agent's sessions
+	Message string // the refusal when the quota is used up
+}
+
+// Quotas lists the policy's limits as they apply to agent at now: the
+// agent's day and the environment's month start at local midnight.
+func (p Policy) Quotas(agent string, now time.Time) []Quota {
+	var q []Quota
+	if p.AgentDailyLimit > 0 {
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		q = append(q, Quota{Rule: RuleAgentDaily, Max: p.AgentDailyLimit, Since: day, Agent: agent,
+			Message: fmt.Sprintf("%s has started %d impersonations today, the daily limit for this environment; it resets at midnight.", agent, p.AgentDailyLimit)})
+	}
+	if p.EnvMonthlyLimit > 0 {
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+		q = append(q, Quota{Rule: RuleEnvMonthly, Max: p.EnvMonthlyLimit, Since: month,
+			Message: fmt.Sprintf("This environment has used its %d impersonations for %s; the limit resets on the 1st.", p.EnvMonthlyLimit, now.Format("January"))})
+	}
+	return q
 }
 
 // CheckUser checks the user and resolves the organization.

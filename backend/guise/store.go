@@ -33,8 +33,10 @@ type Store interface {
 	CountUsers(ctx context.Context, env string) (int, error)
 
 	// ReserveSession records a session about to be started. It returns
-	// ECONFLICT when the user already has an active session in that environment.
-	ReserveSession(ctx context.Context, s Session, now time.Time) error
+	// ECONFLICT when the user already has an active session in that
+	// environment, and EREFUSED (with the quota's rule and message) when a
+	// quota of the environment's sessions is used up.
+	ReserveSession(ctx context.Context, s Session, now time.Time, quotas []Quota) error
 	// MarkStarted records the provider's answer and appends the audit record.
 	MarkStarted(ctx context.Context, id, ref string, expiresAt time.Time, audit AuditRecord) error
 	// EndSession ends a running session and appends the audit record. It
@@ -50,6 +52,9 @@ type Store interface {
 	AppendAudit(ctx context.Context, r AuditRecord) error
 	// AuditRecords lists records in chain order from seq after (0: from the start).
 	AuditRecords(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
+	// AuditHead returns the seq and hash of the newest record ever appended,
+	// kept apart from the records so that a deleted tail is noticed.
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 
 	// GetSetting decodes the JSON setting key into v; false when unset.
 	GetSetting(ctx context.Context, key string, v any) (bool, error)

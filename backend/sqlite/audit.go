@@ -18,21 +18,31 @@ func (d *DB) AppendAudit(ctx context.Context, r guise.AuditRecord) error {
 // appendAudit chains r to the last record. Callers hold an immediate
 // transaction, so two processes cannot chain to the same predecessor.
 func appendAudit(ctx context.Context, tx *sql.Tx, r guise.AuditRecord) error {
+	// Chain to the remembered head, not to the last row present: after a cut
+	// tail, the gap then stays visible instead of being papered over.
 	var prev string
 	var seq int64
-	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&seq, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &prev); err != nil {
 		return err
 	}
 	r.Seq, r.PrevHash = seq+1, prev
 	r.At = r.At.UTC()
 	r.Hash = r.ComputeHash()
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log
 		(seq, at, kind, env, agent, user_id, user_email, org_id, org_name, session_id, reason, ticket, rule, detail, prev_hash, hash)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.Seq, fmtTime(r.At), r.Kind, r.Env, r.Agent, r.UserID, r.UserEmail, r.OrgID, r.OrgName,
 		r.SessionID, r.Reason, r.Ticket, r.Rule, r.Detail, r.PrevHash, r.Hash)
 	return err
+}
+
+// AuditHead returns the sequence number and hash of the newest record
+// written (0 and "" when none), as remembered apart from the records.
+func (d *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := d.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &hash)
+	return seq, hash, internal(err, "reading the audit log")
 }
 
 // AuditRecords lists records in chain order after seq.

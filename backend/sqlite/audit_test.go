@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,19 @@ func chainOf(t *testing.T, n int) *DB {
 	return db
 }
 
+// dropGuard removes the append-only triggers, as someone editing the file
+// with the sqlite3 shell would.
+const dropGuard = "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete; "
+
+func TestAuditLogRefusesEditsAndDeletes(t *testing.T) {
+	db := chainOf(t, 3)
+	for _, q := range []string{"UPDATE audit_log SET reason = 'x' WHERE seq = 2", "DELETE FROM audit_log WHERE seq = 3"} {
+		if _, err := db.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: %v, want the append-only refusal", q, err)
+		}
+	}
+}
+
 func TestAuditChainDetectsEditsDeletesAndReorders(t *testing.T) {
 	ctx := context.Background()
 	st, err := guise.VerifyChain(ctx, chainOf(t, 5))
@@ -41,11 +55,14 @@ func TestAuditChainDetectsEditsDeletesAndReorders(t *testing.T) {
 		{"delete a record", "DELETE FROM audit_log WHERE seq = 2", 2},
 		{"reorder two records", "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN 1002 WHEN 3 THEN 2 END WHERE seq IN (2,3); UPDATE audit_log SET seq = 3 WHERE seq = 1002", 2},
 		{"delete the first", "DELETE FROM audit_log WHERE seq = 1", 1},
+		{"cut the tail", "DELETE FROM audit_log WHERE seq >= 4", 4},
+		{"cut the tail and move the head", "DELETE FROM audit_log WHERE seq = 5; UPDATE audit_head SET seq = 4", 4},
+		{"empty the log", "DELETE FROM audit_log", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			db := chainOf(t, 5)
-			if _, err := db.db.Exec(c.sql); err != nil {
+			if _, err := db.db.Exec(dropGuard + c.sql); err != nil {
 				t.Fatal(err)
 			}
 			st, err := guise.VerifyChain(ctx, db)
@@ -54,6 +71,13 @@ func TestAuditChainDetectsEditsDeletesAndReorders(t *testing.T) {
 			}
 			if st.Intact || st.BrokenAt != c.broken {
 				t.Fatalf("got %+v, want broken at %d", st, c.broken)
+			}
+			// Writing on after the tampering must not hide it.
+			if err := db.AppendAudit(ctx, guise.AuditRecord{At: time.Now(), Kind: guise.AuditAgent}); err != nil {
+				t.Fatal(err)
+			}
+			if st, _ := guise.VerifyChain(ctx, db); st.Intact {
+				t.Fatalf("an append after the tampering made the chain look intact: %+v", st)
 			}
 		})
 	}

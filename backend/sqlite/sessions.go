@@ -16,7 +16,7 @@ const sessionCols = `id, env, provider, user_id, user_email, user_name, org_id, 
 // ReserveSession records a session about to start, refusing a second running
 // session for the same user. The check and the insert share one immediate
 // transaction, so two processes cannot both pass it.
-func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time) error {
+func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time, quotas []guise.Quota) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
 		var running string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE env = ? AND user_id = ? AND ended_at IS NULL AND expires_at > ? LIMIT 1`,
@@ -26,6 +26,18 @@ func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		for _, q := range quotas {
+			var n int
+			// started_at is RFC 3339 UTC with fixed precision, so text order is time order.
+			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE env = ? AND started_at >= ?
+				AND end_reason != 'failed' AND (? = '' OR agent_email = ?)`, s.Env, fmtTime(q.Since), q.Agent, q.Agent).Scan(&n)
+			if err != nil {
+				return err
+			}
+			if n >= q.Max {
+				return &guise.Error{Code: guise.EREFUSED, Rule: q.Rule, Message: q.Message}
+			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,'','','')`,
 			s.ID, s.Env, s.Provider, s.UserID, s.UserEmail, s.UserName, s.OrgID, s.OrgName, s.AgentEmail, s.Reason, s.Ticket,

@@ -203,7 +203,7 @@ func TestDeleteEnvironmentDropsCacheKeepsHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := guise.Session{ID: "ses_1", Env: "gone", Provider: "demo", UserID: "u1", UserEmail: "a@b.test", AgentEmail: "ag@x.test", Reason: "a good reason", StartedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
-	if err := db.ReserveSession(ctx, s, time.Now()); err != nil {
+	if err := db.ReserveSession(ctx, s, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.DeleteEnvironment(ctx, "gone", guise.AuditRecord{At: time.Now(), Kind: guise.AuditEnvRemoved, Env: "gone"}); err != nil {
@@ -230,12 +230,12 @@ func TestSessionsReserveRefusesSecondRunningSessionAndEndsOnce(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	s := guise.Session{ID: "ses_a", Env: "e", Provider: "demo", UserID: "u1", UserEmail: "u@x.test", AgentEmail: "ag@x.test", Reason: "checking invoices", StartedAt: now, ExpiresAt: now.Add(30 * time.Minute)}
-	if err := db.ReserveSession(ctx, s, now); err != nil {
+	if err := db.ReserveSession(ctx, s, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	s2 := s
 	s2.ID = "ses_b"
-	if err := db.ReserveSession(ctx, s2, now.Add(time.Minute)); guise.ErrorCode(err) != guise.ECONFLICT {
+	if err := db.ReserveSession(ctx, s2, now.Add(time.Minute), nil); guise.ErrorCode(err) != guise.ECONFLICT {
 		t.Fatalf("second running session for the same user: %v", err)
 	}
 	if err := db.MarkStarted(ctx, s.ID, "imp_1", now.Add(20*time.Minute), guise.SessionAudit(guise.AuditStarted, s, now, "")); err != nil {
@@ -262,7 +262,7 @@ func TestSessionsReserveRefusesSecondRunningSessionAndEndsOnce(t *testing.T) {
 		t.Fatalf("session after end: %+v", got)
 	}
 	// Once ended, the user may be impersonated again.
-	if err := db.ReserveSession(ctx, s2, now.Add(6*time.Minute)); err != nil {
+	if err := db.ReserveSession(ctx, s2, now.Add(6*time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := db.Sessions(ctx, guise.SessionFilter{EndReason: "stopped"})

@@ -363,6 +363,8 @@ export namespace guise {
 	    protected_roles: string[];
 	    protected_domains: string[];
 	    protected_users: string[];
+	    agent_daily_limit: number;
+	    env_monthly_limit: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Policy(source);
@@ -379,6 +381,8 @@ export namespace guise {
 	        this.protected_roles = source["protected_roles"];
 	        this.protected_domains = source["protected_domains"];
 	        this.protected_users = source["protected_users"];
+	        this.agent_daily_limit = source["agent_daily_limit"];
+	        this.env_monthly_limit = source["env_monthly_limit"];
 	    }
 	}
 	export class Session {
