@@ -116,7 +116,8 @@ func (st *cliState) sessionsCmd() *cobra.Command {
 			if active {
 				f.EndReason = "running"
 			}
-			return st.withApp(cmd, func(_ context.Context, ap *app.App) error {
+			return st.withApp(cmd, func(ctx context.Context, ap *app.App) error {
+				st.retryPendingStops(ctx, ap)
 				list, err := ap.History.List(f)
 				if err != nil {
 					return err
@@ -146,8 +147,30 @@ func (st *cliState) sessionsCmd() *cobra.Command {
 	return cmd
 }
 
+// retryPendingStops asks the providers again for stops they have not
+// confirmed, briefly, so that a command-line user sees them resolve even when
+// no window is running to retry in the background.
+func (st *cliState) retryPendingStops(ctx context.Context, ap *app.App) {
+	svc, err := ap.Service()
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	done, err := svc.RetryRevokes(ctx)
+	for _, r := range done {
+		st.errf("The pending stop of %s (%s) is now confirmed.\n", r.Session.ID, r.Session.UserEmail)
+	}
+	if err != nil {
+		st.log.Warn("retrying pending stops", "err", err)
+	}
+}
+
 // state describes a session in a word or two.
 func state(s guise.Session) string {
+	if s.EndedAt == nil && s.RevokePendingSince != nil {
+		return fmt.Sprintf("stop pending since %s, %s left", s.RevokePendingSince.Local().Format("15:04"), guise.FormatDuration(s.Remaining(time.Now()).Round(time.Minute)))
+	}
 	if s.EndedAt == nil {
 		return fmt.Sprintf("running, %s left", guise.FormatDuration(s.Remaining(time.Now()).Round(time.Minute)))
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,4 +137,60 @@ func TestPolicyQuotasAndAuditExportThroughTheCLI(t *testing.T) {
 			t.Fatalf("%s: audit verify exit %d %q, want %q", c.name, r.code, r.stderr, c.want)
 		}
 	}
+}
+
+// TestAStopTheProviderCannotConfirmStaysPendingUntilItCan stops a session
+// while the identity provider is down: the session stays running with its
+// stop pending (never reported as stopped), and the next command once the
+// provider is back confirms it, revoking it for real.
+func TestAStopTheProviderCannotConfirmStaysPendingUntilItCan(t *testing.T) {
+	g := newGuise(t)
+	addr, key := freeAddr(t), "demo_sk_pending_"+fmt.Sprint(time.Now().UnixNano())
+	stopDemo := g.startDemo(addr, key)
+	secret := []string{"GUISE_SECRET_SHOP=" + key}
+	g.ok(secret, "env", "add", "shop", "--provider", "demo", "--base-url", "http://"+addr)
+	g.ok(nil, "agent", "set", "--email", "agent@support.test")
+	g.ok(secret, "sync", "--env", "shop")
+	var s session
+	g.json(&s, secret, "impersonate", "sandra.ruiz@pioneerenergy.test", "--env", "shop", "--reason", "Customer reports a missing invoice", "--json")
+
+	stopDemo()
+	r := g.run(secret, "stop", s.ID)
+	if r.code != 1 || !strings.Contains(r.stderr, "pending") || !strings.Contains(r.stderr, "keeps retrying") {
+		t.Fatalf("stop with the provider down: exit %d %q", r.code, r.stderr)
+	}
+	var active []struct {
+		ID      string  `json:"id"`
+		Pending *string `json:"revoke_pending_since"`
+	}
+	g.json(&active, secret, "sessions", "--active", "--json")
+	if len(active) != 1 || active[0].ID != s.ID || active[0].Pending == nil {
+		t.Fatalf("the session must still run with its stop pending: %+v", active)
+	}
+	if out := g.ok(secret, "sessions", "--active"); !strings.Contains(out, "stop pending since") {
+		t.Fatalf("sessions does not show the pending stop: %s", out)
+	}
+
+	g.startDemo(addr, key) // same home, same state file: the impersonation is still live there
+	list := g.run(secret, "sessions")
+	if list.code != 0 || !strings.Contains(list.stderr, "now confirmed") {
+		t.Fatalf("sessions once the provider is back: exit %d %q", list.code, list.stderr)
+	}
+	var hist []session
+	g.json(&hist, nil, "sessions", "--json")
+	if len(hist) != 1 || hist[0].EndReason != "stopped" {
+		t.Fatalf("history: %+v", hist)
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/admin/v1/impersonations/"+hist[0].ProviderRef, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var im struct{ Status string }
+	if err := json.NewDecoder(resp.Body).Decode(&im); err != nil || im.Status != "revoked" {
+		t.Fatalf("at the provider the impersonation is %q (%v), want revoked", im.Status, err)
+	}
+	chainCount(t, g)
 }

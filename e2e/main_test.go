@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -129,8 +130,8 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startDemo runs `guise demo serve` until the test ends.
-func (g *guise) startDemo(addr, key string, extra ...string) {
+// startDemo runs `guise demo serve` until the test ends or stop is called.
+func (g *guise) startDemo(addr, key string, extra ...string) (stop func()) {
 	g.t.Helper()
 	cmd := exec.Command(bin, append([]string{"demo", "serve", "--addr", addr, "--api-key", key}, extra...)...)
 	cmd.Env = g.env
@@ -143,16 +144,20 @@ func (g *guise) startDemo(addr, key string, extra ...string) {
 	if err := cmd.Start(); err != nil {
 		g.t.Fatal(err)
 	}
-	g.t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+			}
+		})
+	}
+	g.t.Cleanup(stop)
 	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -170,4 +175,5 @@ func (g *guise) startDemo(addr, key string, extra ...string) {
 	case <-time.After(60 * time.Second):
 		g.t.Fatalf("demo server did not start: %s", errb.String())
 	}
+	return stop
 }

@@ -11,16 +11,17 @@ import (
 
 // Audit record kinds.
 const (
-	AuditStarted    = "session.started"
-	AuditStopped    = "session.stopped"
-	AuditExpired    = "session.expired"
-	AuditFailed     = "session.failed"
-	AuditRevoked    = "session.revoked"
-	AuditRefused    = "impersonation.refused"
-	AuditEnvAdded   = "environment.added"
-	AuditEnvRemoved = "environment.removed"
-	AuditPolicy     = "policy.changed"
-	AuditAgent      = "agent.changed"
+	AuditStarted       = "session.started"
+	AuditStopped       = "session.stopped"
+	AuditExpired       = "session.expired"
+	AuditFailed        = "session.failed"
+	AuditRevoked       = "session.revoked"
+	AuditRevokePending = "session.stop_pending"
+	AuditRefused       = "impersonation.refused"
+	AuditEnvAdded      = "environment.added"
+	AuditEnvRemoved    = "environment.removed"
+	AuditPolicy        = "policy.changed"
+	AuditAgent         = "agent.changed"
 )
 
 // AuditRecord is one entry of the append-only, hash-chained audit log. Hash is

@@ -223,14 +223,18 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	if err != nil {
 		return StopResult{}, err
 	}
-	prov, err := s.Provider(ctx, env)
-	if err != nil {
-		return StopResult{}, err
-	}
 	var stopped Stopped
 	if sess.ProviderRef != "" {
-		if stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef); err != nil {
-			return StopResult{}, Wrap(ErrorCode(err), err, "Could not revoke the session at %s: %s The session is still running.", env.Name, ErrorMessage(err))
+		prov, err := s.Provider(ctx, env)
+		if err == nil {
+			stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef)
+		}
+		if err != nil {
+			return StopResult{Session: sess}, s.revokePending(ctx, sess, err)
+		}
+		if sess.RevokePendingSince != nil {
+			stopped.Detail = strings.TrimSpace(fmt.Sprintf("confirmed on retry, %s after the stop was asked for. %s",
+				FormatDuration(s.now().Sub(*sess.RevokePendingSince).Round(time.Second)), stopped.Detail))
 		}
 	}
 	now := s.now()
@@ -245,6 +249,52 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	sess.EndedAt, sess.EndReason, sess.Note = &now, EndStopped, stopped.Detail
 	s.emit(EventSessionEnded, sess)
 	return StopResult{Session: sess, Detail: stopped.Detail}, nil
+}
+
+// revokePending records a stop the provider did not confirm. The session
+// keeps running, since it may still be live at the provider, and RetryRevokes
+// tries again until the provider confirms or the session expires.
+func (s *Service) revokePending(ctx context.Context, sess Session, cause error) error {
+	ctx = context.WithoutCancel(ctx)
+	now := s.now()
+	note := "stop not confirmed yet: " + ErrorMessage(cause)
+	if err := s.Store.MarkRevokePending(ctx, sess.ID, now, note); err != nil {
+		return err
+	}
+	if sess.RevokePendingSince == nil {
+		sess.RevokePendingSince = &now
+		if err := s.Store.AppendAudit(ctx, SessionAudit(AuditRevokePending, sess, now, note)); err != nil {
+			return err
+		}
+	}
+	sess.Note = note
+	s.emit(EventSessionUpdated, sess)
+	return Wrap(EPENDING, cause, "The stop of %s is pending: %s Guise keeps retrying until %s confirms it or the session expires at %s.",
+		sess.UserEmail, ErrorMessage(cause), sess.Env, sess.ExpiresAt.Local().Format("15:04"))
+}
+
+// RetryRevokes asks the provider again to stop each session whose stop it
+// has not confirmed, and returns those it now has. Sessions past their expiry
+// are left to ExpireDue.
+func (s *Service) RetryRevokes(ctx context.Context) ([]StopResult, error) {
+	pending, err := s.Store.PendingRevokes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []StopResult
+	for _, p := range pending {
+		if !p.ExpiresAt.After(s.now()) {
+			continue
+		}
+		r, err := s.Stop(ctx, p.ID)
+		if err == nil && !r.Already {
+			done = append(done, r)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return done, ctx.Err()
 }
 
 // StopAll stops every running session, returning the first error after trying all.
@@ -282,7 +332,10 @@ func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
 	var ended []Session
 	for _, d := range due {
 		at, reason, kind, note := d.ExpiresAt, EndExpired, AuditExpired, ""
-		if d.ProviderRef == "" {
+		switch {
+		case d.RevokePendingSince != nil:
+			note = "expired before the provider confirmed the stop asked for at " + d.RevokePendingSince.Local().Format("15:04:05")
+		case d.ProviderRef == "":
 			at, reason, kind, note = s.now(), EndFailed, AuditFailed, "interrupted before the provider answered"
 		}
 		changed, err := s.Store.EndSession(ctx, d.ID, at, reason, note, SessionAudit(kind, d, at, note))

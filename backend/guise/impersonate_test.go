@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,12 +142,23 @@ func TestProviderFailuresLeaveNoPhantomSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	prov.stopErr = guise.Errorf(guise.EUNAVAILABLE, "Cannot reach the provider.")
-	if _, err := svc.Stop(ctx, s.ID); err == nil {
-		t.Fatal("stop reported success while the provider was unreachable")
+	if _, err := svc.Stop(ctx, s.ID); guise.ErrorCode(err) != guise.EPENDING {
+		t.Fatalf("stop while the provider is unreachable: %v, want %s", err, guise.EPENDING)
 	}
 	got, _ := svc.Store.Session(ctx, s.ID)
-	if got.EndedAt != nil {
-		t.Fatalf("the session was marked ended though the provider did not revoke it: %+v", got)
+	if got.EndedAt != nil || got.RevokePendingSince == nil {
+		t.Fatalf("the session must keep running with its stop pending: %+v", got)
+	}
+	if done, err := svc.RetryRevokes(ctx); err != nil || len(done) != 0 {
+		t.Fatalf("a retry while still unreachable: %+v %v", done, err)
+	}
+	prov.stopErr = nil
+	done, err := svc.RetryRevokes(ctx)
+	if err != nil || len(done) != 1 || done[0].Session.EndReason != guise.EndStopped || !strings.Contains(done[0].Detail, "confirmed on retry") {
+		t.Fatalf("a retry once the provider is back: %+v %v", done, err)
+	}
+	if pending, _ := svc.Store.PendingRevokes(ctx); len(pending) != 0 {
+		t.Fatalf("still pending after the confirmed stop: %+v", pending)
 	}
 	st, err := guise.VerifyChain(ctx, svc.Store)
 	if err != nil || !st.Intact {
@@ -216,5 +228,37 @@ func TestQuotasCapSessionsAndFailuresDoNotCount(t *testing.T) {
 	_, err = svc.Impersonate(ctx, req("u1"))
 	if e := guise.AsError(err); e.Rule != guise.RuleEnvMonthly {
 		t.Fatalf("fourth session of the month: %+v", e)
+	}
+}
+
+func TestAStopNeverConfirmedEndsAtExpiryAndSaysSo(t *testing.T) {
+	svc, prov, now, _ := setup(t)
+	ctx := context.Background()
+	s, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices", Duration: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov.stopErr = guise.Errorf(guise.EUNAVAILABLE, "Cannot reach the provider.")
+	if _, err := svc.Stop(ctx, s.ID); guise.ErrorCode(err) != guise.EPENDING {
+		t.Fatal(err)
+	}
+	*now = now.Add(11 * time.Minute)
+	if _, err := svc.RetryRevokes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ExpireDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.Store.Session(ctx, s.ID)
+	if got.EndReason != guise.EndExpired || !got.EndedAt.Equal(s.ExpiresAt) || !strings.Contains(got.Note, "before the provider confirmed the stop") {
+		t.Fatalf("never-confirmed stop at expiry: %+v", got)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, 0, 100)
+	kinds := ""
+	for _, r := range recs {
+		kinds += r.Kind + " "
+	}
+	if !strings.Contains(kinds, guise.AuditRevokePending+" "+guise.AuditExpired) {
+		t.Fatalf("audit: %s", kinds)
 	}
 }

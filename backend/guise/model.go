@@ -95,6 +95,9 @@ type Session struct {
 	EndReason   string     `json:"end_reason"`
 	ProviderRef string     `json:"provider_ref"`
 	Note        string     `json:"note,omitempty"` // why it failed, or what the provider could not do
+	// RevokePendingSince is set when a stop was asked for but the provider
+	// has not confirmed it: the session still runs and Guise keeps retrying.
+	RevokePendingSince *time.Time `json:"revoke_pending_since,omitempty"`
 }
 
 // Active reports whether the session is running at now.

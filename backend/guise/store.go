@@ -45,6 +45,11 @@ type Store interface {
 	// Session returns ENOTFOUND when there is no session with that id.
 	Session(ctx context.Context, id string) (Session, error)
 	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
+	// MarkRevokePending records an unconfirmed stop (keeping the first
+	// attempt's time) and why; the session stays running.
+	MarkRevokePending(ctx context.Context, id string, at time.Time, note string) error
+	// PendingRevokes lists running sessions with an unconfirmed stop.
+	PendingRevokes(ctx context.Context) ([]Session, error)
 	// DueSessions lists running sessions whose expiry is at or before now.
 	DueSessions(ctx context.Context, now time.Time) ([]Session, error)
 
@@ -77,6 +82,7 @@ const (
 	EventSessionStarted  = "session:started"
 	EventSessionEnded    = "session:ended"
 	EventSessionExpiring = "session:expiring"
+	EventSessionUpdated  = "session:updated"
 	EventSyncProgress    = "sync:progress"
 	EventSyncDone        = "sync:done"
 )

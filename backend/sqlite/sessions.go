@@ -11,7 +11,7 @@ import (
 )
 
 const sessionCols = `id, env, provider, user_id, user_email, user_name, org_id, org_name, agent_email, reason, ticket,
-	started_at, expires_at, ended_at, end_reason, provider_ref, note`
+	started_at, expires_at, ended_at, end_reason, provider_ref, note, revoke_pending_at`
 
 // ReserveSession records a session about to start, refusing a second running
 // session for the same user. The check and the insert share one immediate
@@ -39,7 +39,7 @@ func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time,
 				return &guise.Error{Code: guise.EREFUSED, Rule: q.Rule, Message: q.Message}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,'','','')`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,'','','',NULL)`,
 			s.ID, s.Env, s.Provider, s.UserID, s.UserEmail, s.UserName, s.OrgID, s.OrgName, s.AgentEmail, s.Reason, s.Ticket,
 			fmtTime(s.StartedAt), fmtTime(s.ExpiresAt))
 		return err
@@ -142,6 +142,21 @@ func (d *DB) DueSessions(ctx context.Context, now time.Time) ([]guise.Session, e
 	return d.querySessions(ctx, "SELECT "+sessionCols+" FROM sessions WHERE ended_at IS NULL AND expires_at <= ? ORDER BY expires_at", fmtTime(now))
 }
 
+// MarkRevokePending records that a stop was asked for but the provider has
+// not confirmed it; the first attempt's time is kept. The session stays running.
+func (d *DB) MarkRevokePending(ctx context.Context, id string, at time.Time, note string) error {
+	return internal(d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoke_pending_at = COALESCE(revoke_pending_at, ?), note = ?
+			WHERE id = ? AND ended_at IS NULL`, fmtTime(at), note, id)
+		return err
+	}), "recording a pending revoke")
+}
+
+// PendingRevokes lists running sessions whose stop the provider has not confirmed.
+func (d *DB) PendingRevokes(ctx context.Context) ([]guise.Session, error) {
+	return d.querySessions(ctx, "SELECT "+sessionCols+" FROM sessions WHERE revoke_pending_at IS NOT NULL AND ended_at IS NULL ORDER BY revoke_pending_at")
+}
+
 func (d *DB) querySessions(ctx context.Context, q string, args ...any) ([]guise.Session, error) {
 	rows, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -152,15 +167,19 @@ func (d *DB) querySessions(ctx context.Context, q string, args ...any) ([]guise.
 	for rows.Next() {
 		var s guise.Session
 		var started, expires string
-		var ended sql.NullString
+		var ended, pending sql.NullString
 		if err := rows.Scan(&s.ID, &s.Env, &s.Provider, &s.UserID, &s.UserEmail, &s.UserName, &s.OrgID, &s.OrgName,
-			&s.AgentEmail, &s.Reason, &s.Ticket, &started, &expires, &ended, &s.EndReason, &s.ProviderRef, &s.Note); err != nil {
+			&s.AgentEmail, &s.Reason, &s.Ticket, &started, &expires, &ended, &s.EndReason, &s.ProviderRef, &s.Note, &pending); err != nil {
 			return nil, internal(err, "reading sessions")
 		}
 		s.StartedAt, s.ExpiresAt = parseTime(started), parseTime(expires)
 		if ended.Valid {
 			t := parseTime(ended.String)
 			s.EndedAt = &t
+		}
+		if pending.Valid {
+			t := parseTime(pending.String)
+			s.RevokePendingSince = &t
 		}
 		out = append(out, s)
 	}

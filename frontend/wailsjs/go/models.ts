@@ -406,6 +406,8 @@ export namespace guise {
 	    end_reason: string;
 	    provider_ref: string;
 	    note?: string;
+	    // Go type: time
+	    revoke_pending_since?: any;
 	
 	    static createFrom(source: any = {}) {
 	        return new Session(source);
@@ -430,6 +432,7 @@ export namespace guise {
 	        this.end_reason = source["end_reason"];
 	        this.provider_ref = source["provider_ref"];
 	        this.note = source["note"];
+	        this.revoke_pending_since = this.convertValues(source["revoke_pending_since"], null);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
