@@ -6,13 +6,16 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/guiseapp/guise/backend/browser"
@@ -275,19 +278,39 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// requestTimeout is how long one request to env's provider may take: the
+// environment setting "timeout" (like 30s, for a slow self-hosted server),
+// else 15 seconds.
+func requestTimeout(env guise.Environment) (time.Duration, error) {
+	v := env.Settings["timeout"]
+	if v == "" {
+		return 15 * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 500*time.Millisecond || d > 5*time.Minute {
+		return 0, guise.FieldError("timeout", "The timeout %q must be a duration between 500ms and 5m, like 30s.", v)
+	}
+	return d, nil
+}
+
 // provider builds the adapter for an environment.
 func (a *App) provider(env guise.Environment, secret string) (guise.Provider, error) {
 	switch env.Provider {
 	case guise.ProviderDemo:
-		return demo.NewClient(env.BaseURL, secret)
+		timeout, err := requestTimeout(env)
+		if err != nil {
+			return nil, err
+		}
+		return demo.NewClient(env.BaseURL, secret, demo.WithHTTPClient(&http.Client{Timeout: timeout}))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}
 }
 
-// offlineHint adds to an unreachable Demo how to start it.
+// offlineHint adds how to start it to a Demo that nothing answers for
+// (connection refused); a Demo that answers badly needs other advice.
 func offlineHint(env guise.Environment, err error) error {
-	if guise.ErrorCode(err) != guise.EUNAVAILABLE || env.Provider != guise.ProviderDemo {
+	if env.Provider != guise.ProviderDemo || !errors.Is(err, syscall.ECONNREFUSED) {
 		return err
 	}
 	e := *guise.AsError(err)

@@ -112,6 +112,9 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	if in.Settings == nil {
 		in.Settings = map[string]string{}
 	}
+	if _, err := requestTimeout(guise.Environment{Settings: in.Settings}); err != nil {
+		return EnvView{}, err
+	}
 	delete(in.Settings, "builtin")
 	// Before the secret is stored: a clash must not replace the key of the
 	// environment that already has this name.

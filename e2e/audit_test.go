@@ -155,6 +155,9 @@ func TestAStopTheProviderCannotConfirmStaysPendingUntilItCan(t *testing.T) {
 	g.json(&s, secret, "impersonate", "sandra.ruiz@pioneerenergy.test", "--env", "shop", "--reason", "Customer reports a missing invoice", "--json")
 
 	stopDemo()
+	if r := g.run(secret, "impersonate", "user_000005", "--env", "shop", "--org", "1", "--reason", "Customer reports a missing invoice"); r.code != 1 || !strings.Contains(r.stderr, "guise demo serve --addr "+addr) {
+		t.Fatalf("impersonating with the Demo down should say how to start it: exit %d %q", r.code, r.stderr)
+	}
 	r := g.run(secret, "stop", s.ID)
 	if r.code != 1 || !strings.Contains(r.stderr, "pending") || !strings.Contains(r.stderr, "keeps retrying") {
 		t.Fatalf("stop with the provider down: exit %d %q", r.code, r.stderr)
