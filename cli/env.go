@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -60,13 +61,9 @@ func (st *cliState) envCmd() *cobra.Command {
 never from an argument. It is kept in the OS keychain, never on disk.`,
 		Args: args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			settings := map[string]string{}
-			for _, kv := range sets {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || k == "" {
-					return usagef("--set takes KEY=VALUE, got %q", kv)
-				}
-				settings[k] = v
+			settings, err := parseSettings(sets)
+			if err != nil {
+				return err
 			}
 			secret := ""
 			if secretStdin {
@@ -153,6 +150,25 @@ never from an argument. It is kept in the OS keychain, never on disk.`,
 	cmd.AddCommand(list, add, remove, test)
 	return cmd
 }
+
+// parseSettings reads repeated --set KEY=VALUE flags. Keys are lower-case
+// letters, digits and underscores, each given once.
+func parseSettings(sets []string) (map[string]string, error) {
+	settings := map[string]string{}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !settingKey.MatchString(k) {
+			return nil, usagef("--set takes KEY=VALUE with a key like actor_user_id, got %q", kv)
+		}
+		if _, dup := settings[k]; dup {
+			return nil, usagef("--set %s is given twice", k)
+		}
+		settings[k] = strings.TrimSpace(v)
+	}
+	return settings, nil
+}
+
+var settingKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 func secretSource(env string, fromStdin bool) string {
 	if fromStdin {

@@ -126,10 +126,11 @@ func (f *policyFlags) apply(c *cobra.Command, p *guise.Policy) error {
 		if !changed(d.flag) {
 			continue
 		}
-		if d.v%time.Minute != 0 {
-			return guise.FieldError(strings.ReplaceAll(d.flag, "-", "_"), "--%s must be whole minutes, like 45m or 1h.", d.flag)
+		m, err := wholeMinutes(d.flag, d.v)
+		if err != nil {
+			return err
 		}
-		*d.to = int(d.v / time.Minute)
+		*d.to = m
 	}
 	if changed("protect-roles") {
 		p.ProtectedRoles = nonEmpty(f.protectRoles)
@@ -147,6 +148,15 @@ func (f *policyFlags) apply(c *cobra.Command, p *guise.Policy) error {
 		p.EnvMonthlyLimit = f.envMonthly
 	}
 	return nil
+}
+
+// wholeMinutes reads a duration flag that must be a positive whole number of
+// minutes (0 when not given), as policies and sessions count in minutes.
+func wholeMinutes(flag string, d time.Duration) (int, error) {
+	if d < 0 || d%time.Minute != 0 || d > 7*24*time.Hour {
+		return 0, usagef("--%s must be whole minutes, like 45m or 1h (got %s)", flag, d)
+	}
+	return int(d / time.Minute), nil
 }
 
 func nonEmpty(list []string) []string {

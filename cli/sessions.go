@@ -25,10 +25,11 @@ opens it in the system browser. The launch URL is never printed. Refusals exit w
 		Args: args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			in.User = a[0]
-			if duration%time.Minute != 0 {
-				return usagef("--duration is whole minutes, like 30m or 1h")
+			minutes, err := wholeMinutes("duration", duration)
+			if err != nil {
+				return err
 			}
-			in.Minutes = int(duration / time.Minute)
+			in.Minutes = minutes
 			return st.withApp(cmd, func(_ context.Context, ap *app.App) error {
 				s, err := ap.Impersonation.Start(in)
 				if err != nil {

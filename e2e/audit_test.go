@@ -28,7 +28,7 @@ func TestPolicyQuotasAndAuditExportThroughTheCLI(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 	g.ok(secret, "sync", "--env", "shop")
 
-	if r := g.run(nil, "policy", "set", "--env", "shop", "--max-duration", "90s"); r.code != 1 || !strings.Contains(r.stderr, "whole minutes") {
+	if r := g.run(nil, "policy", "set", "--env", "shop", "--max-duration", "90s"); r.code != 2 || !strings.Contains(r.stderr, "whole minutes") {
 		t.Fatalf("a bad duration: exit %d %q", r.code, r.stderr)
 	}
 	out := g.ok(nil, "policy", "set", "--env", "shop", "--agent-daily-limit", "1", "--ticket-required", "--ticket-pattern", "^SUP-[0-9]+$")
