@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/browser"
 	"github.com/guiseapp/guise/backend/demo"
 	"github.com/guiseapp/guise/backend/guise"
@@ -280,6 +281,11 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 	switch env.Provider {
 	case guise.ProviderDemo:
 		return demo.NewClient(env.BaseURL, secret)
+	case guise.ProviderAuth0:
+		// The legacy global client's secret comes only from the process
+		// environment (GUISE_SECRET_<NAME>_GLOBAL), never the database.
+		return auth0.New(env, secret, auth0.WithGlobalSecret(os.Getenv(keyring.EnvVar(env.Name)+"_GLOBAL")),
+			auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}

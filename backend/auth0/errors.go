@@ -2,6 +2,7 @@ package auth0
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -119,15 +120,9 @@ func (c *Client) tokenError(resp *response, who string) error {
 
 // asAPIError returns the Auth0 error body inside err, or nil.
 func asAPIError(err error) *APIError {
-	for err != nil {
-		if e, ok := err.(*APIError); ok {
-			return e
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil
-		}
-		err = u.Unwrap()
+	var e *APIError
+	if errors.As(err, &e) {
+		return e
 	}
 	return nil
 }

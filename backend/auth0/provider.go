@@ -262,9 +262,12 @@ func (p *Provider) StartImpersonation(ctx context.Context, req guise.StartReques
 	if u, perr := url.Parse(link); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return guise.Started{}, guise.Errorf(guise.EPROVIDER, "Auth0 answered the impersonation request without a link Guise can open.")
 	}
-	expires := start.Add(req.Duration)
+	// The expiry goes into the ref so a stop can say when the session ends.
+	// A second early and whole, it is never later than the domain's own
+	// (taken a moment before), so the domain keeps this one and both agree.
+	expires := start.Add(req.Duration - time.Second).Truncate(time.Second)
 	ref := fmt.Sprintf("legacy:%d:%d:%s", start.UnixMilli(), expires.UnixMilli(), req.UserID)
-	return guise.Started{Ref: ref, URL: link}, nil
+	return guise.Started{Ref: ref, URL: link, ExpiresAt: expires}, nil
 }
 
 func (p *Provider) refuse(why string) error {

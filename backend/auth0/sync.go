@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,7 +257,7 @@ func (p *Provider) withOrgs(ctx context.Context, users []User) ([]guise.User, er
 	if err != nil {
 		return nil, err
 	}
-	orgs := contains(scopes, "read:organizations")
+	orgs := slices.Contains(scopes, "read:organizations")
 	errs := make([]error, len(users))
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
@@ -290,15 +291,6 @@ func (p *Provider) withOrgs(ctx context.Context, users []User) ([]guise.User, er
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // toDomain maps an Auth0 user. Blocked users are suspended; app_metadata's

@@ -139,6 +139,7 @@ func New(t Tenant) *Server {
 func (s *Server) AddUsers(n int, base time.Time) []*User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	base = base.UTC().Truncate(time.Millisecond) // Auth0 keeps milliseconds
 	orgs := []Org{{ID: "org_acme", Name: "acme", DisplayName: "Acme Corp"}, {ID: "org_globex", Name: "globex", DisplayName: "Globex"}}
 	start := len(s.users)
 	for i := start; i < start+n; i++ {
@@ -166,7 +167,7 @@ func (s *Server) Touch(userID string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.user(userID); u != nil {
-		u.UpdatedAt = at
+		u.UpdatedAt = at.UTC().Truncate(time.Millisecond)
 	}
 }
 
