@@ -52,6 +52,7 @@ func TestAuth0SmallTenantLoop(t *testing.T) {
 	addAuth0(t, g, "acme", fake, secret)
 
 	test := g.ok(secret, "env", "test", "acme")
+	t.Logf("env test:\n%s", test)
 	for _, want := range []string{"ok    Token: obtained a Management API token for https://" + auth0Domain + "/api/v2/", "read:users",
 		"Users: 120 users", "Legacy impersonation: available", "Sessions API: available"} {
 		if !strings.Contains(test, want) {
@@ -104,6 +105,7 @@ func TestAuth0SmallTenantLoop(t *testing.T) {
 	}
 
 	out := g.ok(secret, "stop", s.ID)
+	t.Logf("stop:\n%s", out)
 	if !strings.Contains(out, "revoked Auth0 session sess_") || !strings.Contains(out, "1 other session(s) were left alone") {
 		t.Fatalf("stop: %s", out)
 	}
@@ -152,6 +154,7 @@ func TestAuth0BigTenantWithoutImpersonation(t *testing.T) {
 
 	before := chainCount(t, g)
 	r = g.run(secret, "impersonate", users[4].Email, "--env", "big", "--reason", "Customer cannot open the billing page")
+	t.Logf("refused impersonation (exit %d): %s", r.code, r.stderr)
 	if r.code != 3 || !strings.Contains(r.stderr, "deprecated") || !strings.Contains(r.stderr, "Session Delegation") {
 		t.Fatalf("impersonating where the tenant cannot: exit %d %q", r.code, r.stderr)
 	}
@@ -182,6 +185,7 @@ func TestAuth0LocalStopAndPlainErrors(t *testing.T) {
 	g.json(&s, secret, "impersonate", users[1].Email, "--env", "pro", "--reason", "Customer cannot open the billing page", "--duration", "15m", "--json")
 	expires := mustTime(t, s.ExpiresAt).Local().Format("15:04")
 	r := g.run(secret, "stop", s.ID)
+	t.Logf("local stop:\n%s", r.stdout)
 	if r.code != 0 || !strings.Contains(r.stdout, "Auth0 offers no server-side stop on this plan") || !strings.Contains(r.stdout, "expires at "+expires) {
 		t.Fatalf("local stop: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
