@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/browser"
 	"github.com/guiseapp/guise/backend/demo"
 	"github.com/guiseapp/guise/backend/guise"
@@ -280,11 +281,11 @@ func isLoopback(host string) bool {
 
 // requestTimeout is how long one request to env's provider may take: the
 // environment setting "timeout" (like 30s, for a slow self-hosted server),
-// else 15 seconds.
+// else 30 seconds.
 func requestTimeout(env guise.Environment) (time.Duration, error) {
 	v := env.Settings["timeout"]
 	if v == "" {
-		return 15 * time.Second, nil
+		return 30 * time.Second, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 500*time.Millisecond || d > 5*time.Minute {
@@ -302,6 +303,16 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 			return nil, err
 		}
 		return demo.NewClient(env.BaseURL, secret, demo.WithHTTPClient(&http.Client{Timeout: timeout}))
+	case guise.ProviderAuth0:
+		timeout, err := requestTimeout(env)
+		if err != nil {
+			return nil, err
+		}
+		// The legacy global client's secret comes only from the process
+		// environment (GUISE_SECRET_<NAME>_GLOBAL), never the database.
+		return auth0.New(env, secret, auth0.WithGlobalSecret(os.Getenv(keyring.EnvVar(env.Name)+"_GLOBAL")),
+			auth0.WithHTTPClient(&http.Client{Timeout: timeout}),
+			auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/guise"
 )
 
@@ -100,6 +101,15 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	}
 	if !slices.Contains(guise.Providers, in.Provider) {
 		return EnvView{}, guise.FieldError("provider", "Unknown provider %q; choose one of %s.", in.Provider, strings.Join(guise.Providers, ", "))
+	}
+	if in.Provider == guise.ProviderAuth0 {
+		// Auth0's base URL defaults to the tenant's root, https://{domain}.
+		if err := auth0.ValidateSettings(in.Settings); err != nil {
+			return EnvView{}, err
+		}
+		if strings.TrimSpace(in.BaseURL) == "" {
+			in.BaseURL = auth0.DefaultBaseURL(in.Settings[auth0.SettingDomain])
+		}
 	}
 	if err := checkBaseURL(in.BaseURL); err != nil {
 		return EnvView{}, err

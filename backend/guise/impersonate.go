@@ -167,7 +167,14 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 func (s *Service) fail(ctx context.Context, sess Session, cause error, what string) error {
 	now := s.now()
 	note := fmt.Sprintf("%s: %s", what, ErrorMessage(cause))
-	if _, err := s.Store.EndSession(context.WithoutCancel(ctx), sess.ID, now, EndFailed, note, SessionAudit(AuditFailed, sess, now, note)); err != nil {
+	audit := SessionAudit(AuditFailed, sess, now, note)
+	var e *Error
+	if errors.As(cause, &e) && e.Code == EREFUSED {
+		// The provider refused on principle (say, the tenant lacks the
+		// feature): audited as a refusal, with its rule, not as a failure.
+		audit.Kind, audit.Rule, audit.Detail = AuditRefused, e.Rule, e.Message
+	}
+	if _, err := s.Store.EndSession(context.WithoutCancel(ctx), sess.ID, now, EndFailed, note, audit); err != nil {
 		return err
 	}
 	sess.EndedAt, sess.EndReason, sess.Note = &now, EndFailed, note

@@ -262,3 +262,31 @@ func TestAStopNeverConfirmedEndsAtExpiryAndSaysSo(t *testing.T) {
 		t.Fatalf("audit: %s", kinds)
 	}
 }
+
+func TestAProviderRefusalIsAuditedAsARefusal(t *testing.T) {
+	svc, prov, _, opened := setup(t)
+	ctx := context.Background()
+	prov.startErr = guise.Refusal(guise.RuleProviderUnsupported, "The tenant does not allow impersonation.")
+	_, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"})
+	if e := guise.AsError(err); e.Code != guise.EREFUSED || e.Rule != guise.RuleProviderUnsupported {
+		t.Fatalf("provider refusal: %+v", e)
+	}
+	recs, _ := svc.Store.AuditRecords(ctx, 0, 100)
+	last := recs[len(recs)-1]
+	if last.Kind != guise.AuditRefused || last.Rule != guise.RuleProviderUnsupported || last.SessionID == "" || !strings.Contains(last.Detail, "does not allow") {
+		t.Fatalf("refusal not audited as one: %+v", last)
+	}
+	got, _ := svc.Store.Session(ctx, last.SessionID)
+	if got.EndReason != guise.EndFailed || got.EndedAt == nil || len(*opened) != 0 {
+		t.Fatalf("the reserved session must end without opening anything: %+v, opened %v", got, *opened)
+	}
+	// Another error from the provider is still a failure.
+	prov.startErr = guise.Errorf(guise.EUNAVAILABLE, "down")
+	if _, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"}); guise.ErrorCode(err) != guise.EUNAVAILABLE {
+		t.Fatal(err)
+	}
+	recs, _ = svc.Store.AuditRecords(ctx, 0, 100)
+	if last := recs[len(recs)-1]; last.Kind != guise.AuditFailed {
+		t.Fatalf("a provider failure: %+v", last)
+	}
+}

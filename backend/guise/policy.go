@@ -26,6 +26,9 @@ const (
 	RuleUnknownUser   = "unknown_user"
 	RuleAgentDaily    = "agent_daily_limit"
 	RuleEnvMonthly    = "env_monthly_limit"
+	// RuleProviderUnsupported is a provider's refusal: the tenant lacks the
+	// feature (an adapter returns it from StartImpersonation).
+	RuleProviderUnsupported = "provider_unsupported"
 )
 
 // Policy is what an impersonation must satisfy before Guise asks the provider.
