@@ -62,6 +62,7 @@ type App struct {
 	syncer  *syncer.Syncer
 	demo    []*demo.Server
 	syncs   map[string]context.CancelFunc
+	browser *sessionBrowser
 	stopBg  context.CancelFunc
 	bgDone  chan struct{}
 	started bool
@@ -85,6 +86,7 @@ func New(cfg Config) *App {
 		cfg.Open = browser.Open
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}, syncs: map[string]context.CancelFunc{}}
+	a.browser = newSessionBrowser(cfg)
 	a.Environments = &Environments{a}
 	a.Users = &Users{a}
 	a.Impersonation = &Impersonation{a}
@@ -117,9 +119,11 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	secrets := &keyring.Store{Fallback: a.demoKey}
 	a.db = db
-	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events}
+	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events, Browser: a.browser}
 	a.syncer = syncer.New(db)
 	a.started = true
+	a.browser.store = db
+	a.browser.sweep(ctx)
 	return a.ensureDemoEnv(ctx)
 }
 

@@ -18,6 +18,7 @@ type SettingsView struct {
 	Agent           guise.Agent  `json:"agent"`
 	Policy          guise.Policy `json:"policy"`
 	ReasonTemplates []string     `json:"reason_templates"`
+	Browser         BrowserInfo  `json:"browser"`
 }
 
 // Get returns the settings (the default policy).
@@ -33,6 +34,9 @@ func (s *Settings) Get() (SettingsView, error) {
 		return v, err
 	}
 	if v.Policy, err = svc.Policy(ctx, ""); err != nil {
+		return v, err
+	}
+	if v.Browser, err = s.a.browser.info(ctx); err != nil {
 		return v, err
 	}
 	v.ReasonTemplates = []string{}

@@ -145,7 +145,7 @@ Run without a command to open the window. Exit codes: 0 ok, 1 failure, 2 usage, 
 	root.PersistentFlags().StringVar(&st.home, "home", "", "data directory (default: $GUISE_HOME, else ~/.config/guise)")
 	root.PersistentFlags().BoolVarP(&st.verbose, "verbose", "v", false, "log to stderr too")
 	root.AddCommand(st.versionCmd(), st.doctorCmd(), st.envCmd(), st.agentCmd(), st.syncCmd(), st.usersCmd(),
-		st.impersonateCmd(), st.stopCmd(), st.sessionsCmd(), st.auditCmd(), st.policyCmd(), st.demoCmd())
+		st.impersonateCmd(), st.stopCmd(), st.sessionsCmd(), st.auditCmd(), st.policyCmd(), st.demoCmd(), st.browserCmd())
 	return root
 }
 

@@ -21,7 +21,7 @@ func (st *cliState) impersonateCmd() *cobra.Command {
 		Short: "Sign in as USER (an id or email) in your browser, after the policy checks",
 		Long: `Start an impersonation: Guise checks the policy (reason, ticket, duration, protected
 and suspended users, organization), starts the session at the provider, records it, and
-opens it in the system browser. The launch URL is never printed. Refusals exit with 3.`,
+opens it in the browser (see guise browser). The launch URL is never printed. Refusals exit with 3.`,
 		Args: args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			in.User = a[0]
@@ -43,6 +43,9 @@ opens it in the system browser. The launch URL is never printed. Refusals exit w
 					st.outf(" in %s", s.OrgName)
 				}
 				st.outf(" until %s (session %s). Opened in your browser.\nStop it with: guise stop %s\n", s.ExpiresAt.Local().Format("15:04"), s.ID, s.ID)
+				if s.Note != "" {
+					st.errf("%s\n", s.Note) // how it was opened, like a fallback from an isolated profile
+				}
 				return nil
 			})
 		},

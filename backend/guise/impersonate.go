@@ -26,6 +26,10 @@ type Service struct {
 	Open   func(ctx context.Context, url string) error
 	Events Events
 	Now    func() time.Time
+
+	// Browser, when set, opens each session in its own browser instead of
+	// Open, and closes it on every end (stop, expiry, failure).
+	Browser SessionBrowser
 }
 
 func (s *Service) now() time.Time {
@@ -154,7 +158,7 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 		_, _ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
 		return Session{}, err
 	}
-	if err := s.Open(ctx, started.URL); err != nil {
+	if err := s.openBrowser(ctx, sess.ID, started.URL); err != nil {
 		// A session the agent cannot see must not keep running.
 		_, _ = prov.StopImpersonation(context.WithoutCancel(ctx), started.Ref)
 		return Session{}, s.fail(ctx, sess, Wrap(EUNAVAILABLE, err, "Could not open a browser: %v. Install xdg-utils or set a browser in Settings.", err), "no browser could open it")
@@ -178,6 +182,7 @@ func (s *Service) fail(ctx context.Context, sess Session, cause error, what stri
 		return err
 	}
 	sess.EndedAt, sess.EndReason, sess.Note = &now, EndFailed, note
+	s.closeBrowser(sess.ID)
 	s.emit(EventSessionEnded, sess)
 	return cause
 }
@@ -254,6 +259,7 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 		return StopResult{Session: sess, Already: true}, err
 	}
 	sess.EndedAt, sess.EndReason, sess.Note = &now, EndStopped, stopped.Detail
+	s.closeBrowser(sess.ID)
 	s.emit(EventSessionEnded, sess)
 	return StopResult{Session: sess, Detail: stopped.Detail}, nil
 }
@@ -351,6 +357,7 @@ func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
 		}
 		if changed {
 			d.EndedAt, d.EndReason, d.Note = &at, reason, note
+			s.closeBrowser(d.ID)
 			ended = append(ended, d)
 			s.emit(EventSessionEnded, d)
 		}

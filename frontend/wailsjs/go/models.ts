@@ -1,5 +1,19 @@
 export namespace app {
 	
+	export class BrowserInfo {
+	    mode: string;
+	    isolated: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BrowserInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.isolated = source["isolated"];
+	    }
+	}
 	export class EnvInput {
 	    name: string;
 	    provider: string;
@@ -135,6 +149,7 @@ export namespace app {
 	    agent: guise.Agent;
 	    policy: guise.Policy;
 	    reason_templates: string[];
+	    browser: BrowserInfo;
 	
 	    static createFrom(source: any = {}) {
 	        return new SettingsView(source);
@@ -145,6 +160,7 @@ export namespace app {
 	        this.agent = this.convertValues(source["agent"], guise.Agent);
 	        this.policy = this.convertValues(source["policy"], guise.Policy);
 	        this.reason_templates = source["reason_templates"];
+	        this.browser = this.convertValues(source["browser"], BrowserInfo);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

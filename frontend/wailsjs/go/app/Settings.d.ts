@@ -7,6 +7,8 @@ export function Get():Promise<app.SettingsView>;
 
 export function SetAgent(arg1:guise.Agent):Promise<void>;
 
+export function SetBrowser(arg1:string):Promise<void>;
+
 export function SetPolicy(arg1:string,arg2:guise.Policy):Promise<void>;
 
 export function SetReasonTemplates(arg1:Array<string>):Promise<void>;

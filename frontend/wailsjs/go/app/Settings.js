@@ -10,6 +10,10 @@ export function SetAgent(arg1) {
   return window['go']['app']['Settings']['SetAgent'](arg1);
 }
 
+export function SetBrowser(arg1) {
+  return window['go']['app']['Settings']['SetBrowser'](arg1);
+}
+
 export function SetPolicy(arg1, arg2) {
   return window['go']['app']['Settings']['SetPolicy'](arg1, arg2);
 }
