@@ -43,7 +43,7 @@ func StartWatcher(addr string) (*Watcher, error) {
 		return nil, err
 	}
 	w.props, err = prop.Export(conn, watcherPath, prop.Map{watcherName: {
-		"RegisteredStatusNotifierItems": {Value: []string{}, Emit: prop.EmitTrue},
+		"RegisteredStatusNotifierItems":  {Value: []string{}, Emit: prop.EmitTrue},
 		"IsStatusNotifierHostRegistered": {Value: true, Emit: prop.EmitTrue},
 		"ProtocolVersion":                {Value: int32(0), Emit: prop.EmitTrue},
 	}})
