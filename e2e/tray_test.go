@@ -1,0 +1,278 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/guiseapp/guise/backend/tray/traytest"
+)
+
+// app is the window process under test.
+type app struct {
+	cmd    *exec.Cmd
+	log    string // <home>/logs/guise.log
+	out    string // stdout and stderr
+	exited chan error
+}
+
+// startApp runs the window with env added to the guise's own (which has no
+// session bus unless env brings one), and waits until the frontend is up.
+func startApp(t *testing.T, g *guise, env ...string) *app {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(append([]string{}, g.env...), "NO_AT_BRIDGE=1")
+	cmd.Env = append(cmd.Env, env...)
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{cmd: cmd, log: filepath.Join(g.home, "logs", "guise.log"), out: out.Name(), exited: make(chan error, 1)}
+	go func() { a.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-a.exited
+	})
+	waitLog(t, a.log, "frontend ready", 90*time.Second)
+	return a
+}
+
+// stop sends SIGTERM and requires a clean exit within 5 s.
+func (a *app) stop(t *testing.T) {
+	t.Helper()
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.exited:
+		a.exited <- err // for the cleanup
+		if err != nil {
+			b, _ := os.ReadFile(a.out)
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("did not exit within 5 s of SIGTERM")
+	}
+	waitLog(t, a.log, "window closed", time.Second)
+}
+
+// sessionBus connects the test to the bus make test-e2e runs it in.
+func sessionBus(t *testing.T) (string, *dbus.Conn) {
+	t.Helper()
+	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		t.Fatal("no session bus: run this through `make test-e2e`, which starts one with dbus-run-session")
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return addr, conn
+}
+
+// startWatcher plays the desktop's tray host until the test ends.
+func startWatcher(t *testing.T, addr string) *traytest.Watcher {
+	t.Helper()
+	w, err := traytest.StartWatcher(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// poll retries cond every 20 ms until it returns nil or within passes.
+func poll(t *testing.T, within time.Duration, what string, cond func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := cond()
+		if err == nil {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v: %v", what, within, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTrayStopsAnImpersonationStartedElsewhere is the agent's two clicks: a
+// session started from the command line (another process) shows in the
+// window's tray menu; "Stop impersonating" ends it at the Demo provider, in
+// the history, and in the menu.
+func TestTrayStopsAnImpersonationStartedElsewhere(t *testing.T) {
+	addr, conn := sessionBus(t)
+	startWatcher(t, addr)
+	g := newGuise(t)
+	a := startApp(t, g, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	waitLog(t, a.log, "demo identity provider started", 30*time.Second)
+	waitLog(t, a.log, "system tray shown", 10*time.Second)
+	item := traytest.ItemName(a.cmd.Process.Pid)
+
+	g.ok(nil, "agent", "set", "--email", "agent.tray@support.test")
+	g.ok(nil, "sync", "--env", "demo")
+	var users []user
+	g.json(&users, nil, "users", "search", "", "--env", "demo", "--limit", "200", "--json")
+	u := pick(t, users, "active member with one org", func(u user) bool { return u.Role == "member" && u.Status == "active" && len(u.Orgs) == 1 })
+	var s session
+	g.json(&s, nil, "impersonate", u.ID, "--env", "demo", "--reason", "Customer cannot see the March invoices", "--duration", "30m", "--json")
+	opened, err := os.ReadFile(g.opened)
+	if err != nil {
+		t.Fatalf("the browser was not opened: %v", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	if code, page := browse(t, browser, strings.TrimSpace(string(opened))); code != 200 || !strings.Contains(page, u.Email) {
+		t.Fatalf("the customer app did not open the session (%d): %s", code, page)
+	}
+
+	line := u.Email + " · " + u.Orgs[0].Name + " · "
+	var stop traytest.MenuItem
+	took := poll(t, 3*time.Second, "the CLI's session in the tray menu", func() error {
+		items, err := traytest.ReadMenu(conn, item)
+		if err != nil {
+			return err
+		}
+		shown := traytest.Shown(items)
+		if len(shown) == 0 || !strings.HasPrefix(shown[0].Label, line) || !strings.HasSuffix(shown[0].Label, " min left") {
+			return fmt.Errorf("menu %+v lacks %q… min left", shown, line)
+		}
+		var ok bool
+		if stop, ok = traytest.Find(items, "Stop impersonating"); !ok || !stop.Enabled {
+			return fmt.Errorf("no enabled Stop impersonating in %+v", shown)
+		}
+		return nil
+	})
+	t.Logf("the session started by the CLI reached the tray menu after %v", took.Round(time.Millisecond))
+
+	clicked := time.Now()
+	if err := traytest.Click(conn, item, stop.ID); err != nil {
+		t.Fatal(err)
+	}
+	took = poll(t, 1500*time.Millisecond, "the session leaving the tray menu", func() error {
+		items, err := traytest.ReadMenu(conn, item)
+		if err != nil {
+			return err
+		}
+		for _, it := range traytest.Shown(items) {
+			if strings.HasPrefix(it.Label, u.Email) {
+				return fmt.Errorf("still listed: %q", it.Label)
+			}
+		}
+		if _, ok := traytest.Find(items, "No impersonation running"); !ok {
+			return fmt.Errorf("no idle line in %+v", traytest.Shown(items))
+		}
+		return nil
+	})
+	t.Logf("the menu dropped the session %v after the click", took.Round(time.Millisecond))
+
+	var hist []session
+	g.json(&hist, nil, "sessions", "--json")
+	if len(hist) != 1 || hist[0].ID != s.ID || hist[0].EndReason != "stopped" || hist[0].EndedAt == nil {
+		t.Fatalf("history after the tray's stop: %+v", hist)
+	}
+	if code, page := browse(t, browser, "http://"+g.demoAddr+"/app/"); code == 200 || !strings.Contains(page, "This impersonation has ended") {
+		t.Fatalf("the Demo customer app still accepts the session after the tray's stop (%d): %s", code, page)
+	}
+	t.Logf("click to history, provider and menu all done in %v", time.Since(clicked).Round(time.Millisecond))
+	waitLog(t, a.log, `item="Stop impersonating"`, time.Second)
+	a.stop(t)
+}
+
+// TestTrayRegistersWithTheWatcher: with a tray host on the bus, Guise's
+// item registers with it under the unique name that owns the item; its
+// idle menu is complete, and its Quit ends the app.
+func TestTrayRegistersWithTheWatcher(t *testing.T) {
+	addr, conn := sessionBus(t)
+	w := startWatcher(t, addr)
+	g := newGuise(t)
+	a := startApp(t, g, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	item := traytest.ItemName(a.cmd.Process.Pid)
+	var owner string
+	poll(t, 5*time.Second, "the item registered with the watcher", func() error {
+		if err := conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, item).Store(&owner); err != nil {
+			return err
+		}
+		for _, r := range w.Items() {
+			if r == owner+"/StatusNotifierItem" {
+				return nil
+			}
+		}
+		return fmt.Errorf("registered %v, want %s/StatusNotifierItem", w.Items(), owner)
+	})
+	items, err := traytest.ReadMenu(conn, item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, it := range traytest.Shown(items) {
+		labels = append(labels, it.Label)
+	}
+	if got := strings.Join(labels, "|"); got != "No impersonation running|Stop impersonating|Show Guise|Quit" {
+		t.Errorf("menu with nothing running: %q", got)
+	}
+
+	// Quit with nothing running asks nothing and exits cleanly.
+	quit, _ := traytest.Find(items, "Quit")
+	if err := traytest.Click(conn, item, quit.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.exited:
+		a.exited <- err
+		if err != nil {
+			b, _ := os.ReadFile(a.out)
+			t.Fatalf("exit after the tray's Quit: %v\n%s", err, b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the tray's Quit did not end the app within 5 s")
+	}
+	waitLog(t, a.log, "window closed", time.Second)
+}
+
+// TestTrayWithoutBusOrHost: with no session bus at all, or a bus without a
+// tray host, the window runs, says once that the tray is skipped, and exits
+// cleanly on SIGTERM.
+func TestTrayWithoutBusOrHost(t *testing.T) {
+	addr, _ := sessionBus(t)
+	for _, c := range []struct {
+		name string
+		env  []string
+		why  string
+	}{
+		// newGuise's environment has no DBUS_SESSION_BUS_ADDRESS; nor may
+		// godbus find one under XDG_RUNTIME_DIR.
+		{"no session bus", []string{"XDG_RUNTIME_DIR=" + t.TempDir()}, "no session bus"},
+		{"bus without a tray host", []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}, "no tray host"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuise(t)
+			a := startApp(t, g, c.env...)
+			waitLog(t, a.log, "system tray skipped", 10*time.Second)
+			a.stop(t)
+			b, _ := os.ReadFile(a.log)
+			if n := strings.Count(string(b), "system tray skipped"); n != 1 || !strings.Contains(string(b), c.why) {
+				t.Errorf("want one 'system tray skipped' line saying %q; got %d:\n%s", c.why, n, b)
+			}
+			if out, _ := os.ReadFile(a.out); strings.Contains(string(out), "panic") {
+				t.Errorf("the app panicked:\n%s", out)
+			}
+		})
+	}
+}
