@@ -215,7 +215,7 @@ func (w *trayWiring) stop() {
 }
 
 // quit is the tray's "Quit". With sessions running it asks first; stopping
-// them is the recommended answer, and dismissing the question cancels.
+// them is the default answer, and dismissing the question cancels.
 func (w *trayWiring) quit() {
 	if !w.confirmQuit() {
 		return
@@ -225,26 +225,29 @@ func (w *trayWiring) quit() {
 }
 
 // confirmQuit asks whether to stop running sessions before quitting and
-// does it; false means stay.
+// does it; false means stay. The question is put so that stopping is "No":
+// GTK's yes/no dialog focuses No, so Return stops (Wails cannot move the
+// default button on Linux).
 func (w *trayWiring) confirmQuit() bool {
 	running, err := w.active()
 	if err != nil || len(running) == 0 {
 		return true
 	}
-	msg := fmt.Sprintf("%s still running. Stop %s at the provider before quitting?\n\n"+
-		"Yes (recommended): stop, then quit.\nNo: quit and leave %s running until %s.",
-		count(len(running)), them(len(running)), them(len(running)), expiryOf(running))
+	n := len(running)
+	msg := fmt.Sprintf("%s still running (%s). Quit and leave %s running?\n\n"+
+		"No (recommended): stop %s at the provider, then quit.\nYes: quit now; %s until %s.",
+		count(n), expiryOf(running), them(n), them(n), keeps(n), endsAt(running))
 	switch w.ask("Quit Guise", msg) {
-	case "Yes":
+	case "No":
 		if err := w.stopAll(); err != nil {
 			w.log.Warn("stopping before quit", "code", guise.ErrorCode(err), "err", guise.ErrorMessage(err))
 			w.tell("Guise did not quit", "Not every impersonation could be stopped, so Guise stays open: "+guise.ErrorMessage(err))
 			return false
 		}
-		w.log.Info("stopped every impersonation before quitting", "sessions", len(running))
+		w.log.Info("stopped every impersonation before quitting", "sessions", n)
 		return true
-	case "No":
-		w.log.Info("quitting with impersonations still running", "sessions", len(running))
+	case "Yes":
+		w.log.Info("quitting with impersonations still running", "sessions", n)
 		return true
 	default:
 		return false
@@ -332,18 +335,29 @@ func them(n int) string {
 	return "them"
 }
 
+func keeps(n int) string {
+	if n == 1 {
+		return "it keeps running"
+	}
+	return "they keep running"
+}
+
 // expiryOf says when the last running session expires, in local time.
 func expiryOf(running []guise.Session) string {
+	if len(running) == 1 {
+		return "it ends at " + endsAt(running)
+	}
+	return "the last ends at " + endsAt(running)
+}
+
+func endsAt(running []guise.Session) string {
 	var last time.Time
 	for _, s := range running {
 		if s.ExpiresAt.After(last) {
 			last = s.ExpiresAt
 		}
 	}
-	if len(running) == 1 {
-		return "it expires at " + last.Local().Format("15:04")
-	}
-	return "the last expires at " + last.Local().Format("15:04")
+	return last.Local().Format("15:04")
 }
 
 // wailsUI is windowUI over the Wails runtime.
@@ -359,7 +373,7 @@ func (u wailsUI) Tell(title, message string) {
 
 func (u wailsUI) Ask(title, message string) string {
 	answer, err := runtime.MessageDialog(u.ctx, runtime.MessageDialogOptions{Type: runtime.QuestionDialog, Title: title, Message: message,
-		Buttons: []string{"Yes", "No"}, DefaultButton: "Yes", CancelButton: "No"})
+		Buttons: []string{"Yes", "No"}, DefaultButton: "No"})
 	if err != nil {
 		return ""
 	}

@@ -211,10 +211,10 @@ func TestCloseWindowWithSessionsAndNoTrayAsks(t *testing.T) {
 		told        int
 		description string
 	}{
-		{"Yes", false, 1, nil, 0, "stop, then close"},
-		{"No", false, 0, nil, 0, "close, leaving it running"},
+		{"No", false, 1, nil, 0, "stop, then close"},
+		{"Yes", false, 0, nil, 0, "close, leaving it running"},
 		{"", true, 0, nil, 0, "dismissed: stay"},
-		{"Yes", true, 1, guise.Errorf(guise.EUNAVAILABLE, "The provider is unreachable."), 1, "stop failed: stay and say so"},
+		{"No", true, 1, guise.Errorf(guise.EUNAVAILABLE, "The provider is unreachable."), 1, "stop failed: stay and say so"},
 	} {
 		t.Run(tc.description, func(t *testing.T) {
 			w := &world{running: []guise.Session{session("alice@acme.test", "Acme", time.Hour)}, stopErr: tc.stopErr}
@@ -223,7 +223,7 @@ func TestCloseWindowWithSessionsAndNoTrayAsks(t *testing.T) {
 			if got := wi.beforeClose(); got != tc.prevent {
 				t.Errorf("prevent = %v, want %v", got, tc.prevent)
 			}
-			if len(ui.asked) != 1 || !strings.Contains(ui.asked[0], "Stop it at the provider") {
+			if len(ui.asked) != 1 || !strings.Contains(ui.asked[0], "No (recommended): stop it at the provider") {
 				t.Errorf("asked %q", ui.asked)
 			}
 			if w.stops != tc.stops || len(ui.told) != tc.told || ui.hides != 0 {
@@ -241,9 +241,9 @@ func TestTrayQuit(t *testing.T) {
 			t.Errorf("%+v", ui)
 		}
 	})
-	t.Run("yes stops first, then quits, and the close that follows goes through", func(t *testing.T) {
+	t.Run("the default answer stops first, then quits, and the close that follows goes through", func(t *testing.T) {
 		w := &world{running: []guise.Session{session("a@x.test", "", time.Hour), session("b@x.test", "", time.Hour)}}
-		ui := &fakeUI{answer: "Yes"}
+		ui := &fakeUI{answer: "No"}
 		wi := newTestWiring(w, ui)
 		wi.show(&fakeTray{})
 		defer wi.close()

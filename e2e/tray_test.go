@@ -112,43 +112,79 @@ func poll(t *testing.T, within time.Duration, what string, cond func() error) ti
 	}
 }
 
-// TestTrayStopsAnImpersonationStartedElsewhere is the agent's two clicks: a
-// session started from the command line (another process) shows in the
-// window's tray menu; "Stop impersonating" ends it at the Demo provider, in
-// the history, and in the menu.
-func TestTrayStopsAnImpersonationStartedElsewhere(t *testing.T) {
+// running is an app with a tray host and a Demo impersonation started from
+// the command line (another process), open in a cookie-keeping browser.
+type running struct {
+	g       *guise
+	a       *app
+	conn    *dbus.Conn
+	item    string // the app's StatusNotifierItem bus name
+	u       user
+	s       session
+	browser *http.Client
+}
+
+func startRunning(t *testing.T) *running {
+	t.Helper()
 	addr, conn := sessionBus(t)
 	startWatcher(t, addr)
 	g := newGuise(t)
 	a := startApp(t, g, "DBUS_SESSION_BUS_ADDRESS="+addr)
 	waitLog(t, a.log, "demo identity provider started", 30*time.Second)
 	waitLog(t, a.log, "system tray shown", 10*time.Second)
-	item := traytest.ItemName(a.cmd.Process.Pid)
+	r := &running{g: g, a: a, conn: conn, item: traytest.ItemName(a.cmd.Process.Pid)}
 
 	g.ok(nil, "agent", "set", "--email", "agent.tray@support.test")
 	g.ok(nil, "sync", "--env", "demo")
 	var users []user
 	g.json(&users, nil, "users", "search", "", "--env", "demo", "--limit", "200", "--json")
-	u := pick(t, users, "active member with one org", func(u user) bool { return u.Role == "member" && u.Status == "active" && len(u.Orgs) == 1 })
-	var s session
-	g.json(&s, nil, "impersonate", u.ID, "--env", "demo", "--reason", "Customer cannot see the March invoices", "--duration", "30m", "--json")
+	r.u = pick(t, users, "active member with one org", func(u user) bool { return u.Role == "member" && u.Status == "active" && len(u.Orgs) == 1 })
+	g.json(&r.s, nil, "impersonate", r.u.ID, "--env", "demo", "--reason", "Customer cannot see the March invoices", "--duration", "30m", "--json")
 	opened, err := os.ReadFile(g.opened)
 	if err != nil {
 		t.Fatalf("the browser was not opened: %v", err)
 	}
 	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	if code, page := browse(t, browser, strings.TrimSpace(string(opened))); code != 200 || !strings.Contains(page, u.Email) {
+	r.browser = &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	if code, page := browse(t, r.browser, strings.TrimSpace(string(opened))); code != 200 || !strings.Contains(page, r.u.Email) {
 		t.Fatalf("the customer app did not open the session (%d): %s", code, page)
 	}
+	return r
+}
 
-	line := u.Email + " · " + u.Orgs[0].Name + " · "
+// menu reads the app's tray menu.
+func (r *running) menu(t *testing.T) []traytest.MenuItem {
+	t.Helper()
+	items, err := traytest.ReadMenu(r.conn, r.item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// assertStopped checks the session is over in the history and at the Demo.
+func (r *running) assertStopped(t *testing.T) {
+	t.Helper()
+	var hist []session
+	r.g.json(&hist, nil, "sessions", "--json")
+	if len(hist) != 1 || hist[0].ID != r.s.ID || hist[0].EndReason != "stopped" || hist[0].EndedAt == nil {
+		t.Fatalf("history: %+v", hist)
+	}
+	if code, page := browse(t, r.browser, "http://"+r.g.demoAddr+"/app/"); code == 200 || !strings.Contains(page, "This impersonation has ended") {
+		t.Fatalf("the Demo customer app still accepts the session (%d): %s", code, page)
+	}
+}
+
+// TestTrayStopsAnImpersonationStartedElsewhere is the agent's two clicks: a
+// session started from the command line (another process) shows in the
+// window's tray menu; "Stop impersonating" ends it at the Demo provider, in
+// the history, and in the menu.
+func TestTrayStopsAnImpersonationStartedElsewhere(t *testing.T) {
+	r := startRunning(t)
+	line := r.u.Email + " · " + r.u.Orgs[0].Name + " · "
 	var stop traytest.MenuItem
 	took := poll(t, 3*time.Second, "the CLI's session in the tray menu", func() error {
-		items, err := traytest.ReadMenu(conn, item)
-		if err != nil {
-			return err
-		}
+		items := r.menu(t)
 		shown := traytest.Shown(items)
 		if len(shown) == 0 || !strings.HasPrefix(shown[0].Label, line) || !strings.HasSuffix(shown[0].Label, " min left") {
 			return fmt.Errorf("menu %+v lacks %q… min left", shown, line)
@@ -162,16 +198,13 @@ func TestTrayStopsAnImpersonationStartedElsewhere(t *testing.T) {
 	t.Logf("the session started by the CLI reached the tray menu after %v", took.Round(time.Millisecond))
 
 	clicked := time.Now()
-	if err := traytest.Click(conn, item, stop.ID); err != nil {
+	if err := traytest.Click(r.conn, r.item, stop.ID); err != nil {
 		t.Fatal(err)
 	}
 	took = poll(t, 1500*time.Millisecond, "the session leaving the tray menu", func() error {
-		items, err := traytest.ReadMenu(conn, item)
-		if err != nil {
-			return err
-		}
+		items := r.menu(t)
 		for _, it := range traytest.Shown(items) {
-			if strings.HasPrefix(it.Label, u.Email) {
+			if strings.HasPrefix(it.Label, r.u.Email) {
 				return fmt.Errorf("still listed: %q", it.Label)
 			}
 		}
@@ -181,18 +214,54 @@ func TestTrayStopsAnImpersonationStartedElsewhere(t *testing.T) {
 		return nil
 	})
 	t.Logf("the menu dropped the session %v after the click", took.Round(time.Millisecond))
-
-	var hist []session
-	g.json(&hist, nil, "sessions", "--json")
-	if len(hist) != 1 || hist[0].ID != s.ID || hist[0].EndReason != "stopped" || hist[0].EndedAt == nil {
-		t.Fatalf("history after the tray's stop: %+v", hist)
-	}
-	if code, page := browse(t, browser, "http://"+g.demoAddr+"/app/"); code == 200 || !strings.Contains(page, "This impersonation has ended") {
-		t.Fatalf("the Demo customer app still accepts the session after the tray's stop (%d): %s", code, page)
-	}
+	r.assertStopped(t)
 	t.Logf("click to history, provider and menu all done in %v", time.Since(clicked).Round(time.Millisecond))
-	waitLog(t, a.log, `item="Stop impersonating"`, time.Second)
-	a.stop(t)
+	waitLog(t, r.a.log, `item="Stop impersonating"`, time.Second)
+	r.a.stop(t)
+}
+
+// TestTrayQuitWithASessionStopsItByDefault: Quit from the tray while a
+// session runs asks first, and the default answer (Return) stops the session
+// at the provider before the app exits.
+func TestTrayQuitWithASessionStopsItByDefault(t *testing.T) {
+	r := startRunning(t)
+	poll(t, 3*time.Second, "the session in the tray menu", func() error {
+		if shown := traytest.Shown(r.menu(t)); len(shown) == 0 || !strings.HasPrefix(shown[0].Label, r.u.Email) {
+			return fmt.Errorf("menu %+v", shown)
+		}
+		return nil
+	})
+	quit, _ := traytest.Find(r.menu(t), "Quit")
+	if err := traytest.Click(r.conn, r.item, quit.ID); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 5*time.Second, "the question dialog", func() error {
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Quit Guise$").Output()
+		if err != nil || strings.TrimSpace(string(out)) == "" {
+			return fmt.Errorf("no dialog window (%v)", err)
+		}
+		return nil
+	})
+	if b, err := exec.Command("import", "-window", "root", artifact(t, "tray-quit-question.png")).CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v: %s", err, b)
+	}
+	if out, err := exec.Command("xdotool", "key", "Return").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v: %s", err, out)
+	}
+	select {
+	case err := <-r.a.exited:
+		r.a.exited <- err
+		if err != nil {
+			b, _ := os.ReadFile(r.a.out)
+			t.Fatalf("exit after quitting: %v\n%s", err, b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the app did not quit within 10 s of the answer")
+	}
+	waitLog(t, r.a.log, "stopped every impersonation before quitting", time.Second)
+	// The Demo lived in the app: serve its state again to ask it.
+	r.g.startDemo(r.g.demoAddr, "demo_sk_e2e_after_quit")
+	r.assertStopped(t)
 }
 
 // TestTrayRegistersWithTheWatcher: with a tray host on the bus, Guise's
