@@ -66,6 +66,7 @@ type App struct {
 	stopBg  context.CancelFunc
 	bgDone  chan struct{}
 	started bool
+	tray    *trayWiring // the window's tray; nil in the CLI
 
 	Environments  *Environments
 	Users         *Users

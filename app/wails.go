@@ -25,6 +25,7 @@ func (a *App) Run(assets fs.FS) error {
 		BackgroundColour: &options.RGBA{R: 248, G: 249, B: 251, A: 255},
 		OnStartup:        a.startup,
 		OnShutdown:       a.shutdown,
+		OnBeforeClose:    a.beforeClose,
 		Bind:             a.Bind(),
 		ErrorFormatter:   func(err error) any { return FormatError(a.log, err) },
 	})
@@ -45,9 +46,11 @@ func (a *App) startup(ctx context.Context) {
 	a.stopBg, a.bgDone = cancel, make(chan struct{})
 	a.mu.Unlock()
 	go a.watchExpiry(bg)
+	a.startTray(ctx)
 }
 
 func (a *App) shutdown(context.Context) {
+	a.stopTray()
 	if err := a.Close(); err != nil {
 		a.log.Error("closing", "err", err)
 	}
