@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/guiseapp/guise/backend/browser"
+	"github.com/guiseapp/guise/backend/clerk"
 	"github.com/guiseapp/guise/backend/demo"
 	"github.com/guiseapp/guise/backend/guise"
 	"github.com/guiseapp/guise/backend/keyring"
@@ -280,8 +281,21 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 	switch env.Provider {
 	case guise.ProviderDemo:
 		return demo.NewClient(env.BaseURL, secret)
+	case guise.ProviderClerk:
+		return clerk.New(env, secret)
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
+	}
+}
+
+// defaultBaseURL is the API address of a provider's cloud service, used
+// when an environment is added without one.
+func defaultBaseURL(provider string) string {
+	switch provider {
+	case guise.ProviderClerk:
+		return clerk.DefaultBaseURL
+	default:
+		return ""
 	}
 }
 
