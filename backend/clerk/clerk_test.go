@@ -42,7 +42,10 @@ func fixture(t *testing.T) *clerkfake.Server {
 // slept records the waits instead of sleeping.
 type slept struct{ waits []time.Duration }
 
-func (s *slept) sleep(_ context.Context, d time.Duration) error { s.waits = append(s.waits, d); return nil }
+func (s *slept) sleep(_ context.Context, d time.Duration) error {
+	s.waits = append(s.waits, d)
+	return nil
+}
 
 func newProvider(t *testing.T, f *clerkfake.Server, key string, opts ...Option) *Provider {
 	t.Helper()

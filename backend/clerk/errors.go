@@ -22,7 +22,9 @@ import (
 // asked to wait. The syncer finds it through its RetryAfter method.
 type RetryAfterError struct{ Wait time.Duration }
 
-func (e *RetryAfterError) Error() string { return fmt.Sprintf("clerk: rate limited; retry after %s", e.Wait) }
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("clerk: rate limited; retry after %s", e.Wait)
+}
 
 // RetryAfter reports the wait.
 func (e *RetryAfterError) RetryAfter() time.Duration { return e.Wait }
@@ -35,7 +37,9 @@ type statusError struct {
 	RetryAfter time.Duration
 }
 
-func (e *statusError) Error() string { return fmt.Sprintf("clerk: HTTP %d without an error body", e.Status) }
+func (e *statusError) Error() string {
+	return fmt.Sprintf("clerk: HTTP %d without an error body", e.Status)
+}
 
 // transport retries 429 answers after their Retry-After, a bounded number of
 // times, and keeps the status of error answers the SDK cannot parse.
