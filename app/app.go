@@ -14,12 +14,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/browser"
+	"github.com/guiseapp/guise/backend/clerk"
 	"github.com/guiseapp/guise/backend/demo"
 	"github.com/guiseapp/guise/backend/guise"
 	"github.com/guiseapp/guise/backend/keyring"
@@ -308,6 +310,8 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 			return nil, err
 		}
 		return demo.NewClient(env.BaseURL, secret, demo.WithHTTPClient(&http.Client{Timeout: timeout}))
+	case guise.ProviderClerk:
+		return clerk.New(env, secret)
 	case guise.ProviderAuth0:
 		timeout, err := requestTimeout(env)
 		if err != nil {
@@ -321,6 +325,20 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}
+}
+
+// defaultBaseURL is the API address of a provider's cloud service, used
+// when an environment is added without one: Clerk's API, Auth0's tenant root.
+func defaultBaseURL(provider string, settings map[string]string) string {
+	switch provider {
+	case guise.ProviderClerk:
+		return clerk.DefaultBaseURL
+	case guise.ProviderAuth0:
+		if d := strings.TrimSpace(settings[auth0.SettingDomain]); d != "" {
+			return auth0.DefaultBaseURL(d)
+		}
+	}
+	return ""
 }
 
 // offlineHint adds how to start it to a Demo that nothing answers for

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/guise"
 )
 
@@ -31,6 +30,10 @@ type EnvView struct {
 	Users        int               `json:"users"`
 	LastSyncedAt *time.Time        `json:"last_synced_at"`
 	LastError    string            `json:"last_error"`
+	// ImpersonationsThisMonth counts this Guise's sessions in the environment
+	// since the first of the month (UTC), failed ones excepted: some
+	// providers' plans cap them (Clerk's free plan: 5 a month).
+	ImpersonationsThisMonth int `json:"impersonations_this_month"`
 }
 
 // EnvInput is a new environment. Secret is optional for demo environments.
@@ -76,8 +79,12 @@ func (e *Environments) view(ctx context.Context, svc *guise.Service, env guise.E
 	if err != nil {
 		return EnvView{}, err
 	}
+	month, err := svc.ImpersonationsThisMonth(ctx, env.Name)
+	if err != nil {
+		return EnvView{}, err
+	}
 	_, serr := svc.Secrets.Get(env.Name)
-	v := EnvView{Name: env.Name, Provider: env.Provider, BaseURL: env.BaseURL, Settings: env.Settings,
+	v := EnvView{ImpersonationsThisMonth: month, Name: env.Name, Provider: env.Provider, BaseURL: env.BaseURL, Settings: env.Settings,
 		HasSecret: serr == nil, SecretWhere: svc.Secrets.Where(), Builtin: env.Settings["builtin"] == "true",
 		Users: n, LastError: st.LastError}
 	if !st.LastSyncedAt.IsZero() {
@@ -102,20 +109,12 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	if !slices.Contains(guise.Providers, in.Provider) {
 		return EnvView{}, guise.FieldError("provider", "Unknown provider %q; choose one of %s.", in.Provider, strings.Join(guise.Providers, ", "))
 	}
-	if in.Provider == guise.ProviderAuth0 {
-		// Auth0's base URL defaults to the tenant's root, https://{domain}.
-		if err := auth0.ValidateSettings(in.Settings); err != nil {
-			return EnvView{}, err
-		}
-		if strings.TrimSpace(in.BaseURL) == "" {
-			in.BaseURL = auth0.DefaultBaseURL(in.Settings[auth0.SettingDomain])
-		}
+	if strings.TrimSpace(in.BaseURL) == "" {
+		in.BaseURL = defaultBaseURL(in.Provider, in.Settings)
 	}
-	if err := checkBaseURL(in.BaseURL); err != nil {
-		return EnvView{}, err
-	}
-	if in.Provider != guise.ProviderDemo && in.Secret == "" {
-		if _, err := svc.Secrets.Get(in.Name); err != nil {
+	secret := in.Secret
+	if in.Provider != guise.ProviderDemo && secret == "" {
+		if secret, err = svc.Secrets.Get(in.Name); err != nil {
 			return EnvView{}, guise.FieldError("secret", "A %s environment needs its API secret.", in.Provider)
 		}
 	}
@@ -131,6 +130,17 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	if _, err := svc.Store.Environment(ctx, in.Name); err == nil {
 		return EnvView{}, &guise.Error{Code: guise.ECONFLICT, Field: "name", Message: fmt.Sprintf("There is already an environment named %s; pick another name or remove it first.", in.Name)}
 	} else if guise.ErrorCode(err) != guise.ENOTFOUND {
+		return EnvView{}, err
+	}
+	if in.Provider != guise.ProviderDemo {
+		// The adapter's constructor knows which settings it needs: a
+		// missing one is caught now, not at the first impersonation.
+		probe := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: in.BaseURL, Settings: in.Settings}
+		if _, err := e.a.provider(probe, secret); guise.ErrorCode(err) == guise.EINVALID {
+			return EnvView{}, err
+		}
+	}
+	if err := checkBaseURL(in.BaseURL); err != nil {
 		return EnvView{}, err
 	}
 	if in.Secret != "" {
@@ -205,7 +215,13 @@ func (e *Environments) Test(name string) ([]guise.CheckResult, error) {
 	if err != nil {
 		return []guise.CheckResult{{Name: "secret", OK: false, Detail: guise.ErrorMessage(err)}}, nil
 	}
-	return prov.Check(ctx), nil
+	res := prov.Check(ctx)
+	n, err := svc.ImpersonationsThisMonth(ctx, env.Name)
+	if err != nil {
+		return nil, err
+	}
+	return append(res, guise.CheckResult{Name: "Impersonations this month", OK: true,
+		Detail: fmt.Sprintf("%d started from this Guise since %s (UTC).", n, guise.MonthStart(time.Now()).Format("2 January"))}), nil
 }
 
 // SetCurrent makes name the environment the window opens on.

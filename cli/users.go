@@ -50,7 +50,11 @@ func (st *cliState) syncCmd() *cobra.Command {
 				p, err := a.SyncNow(ctx, env, func(p syncer.Progress) {
 					if p.Error == nil && (time.Since(last) >= 250*time.Millisecond || p.Done) {
 						last = time.Now()
-						st.errf("\rsync %s: %d users, %d orgs, %d pages, %.0f users/s", p.Env, p.Users, p.Orgs, p.Pages, p.Rate)
+						of := ""
+						if p.Total > 0 {
+							of = fmt.Sprintf(" of %d", p.Total)
+						}
+						st.errf("\rsync %s: %d%s users, %d orgs, %d pages, %.0f users/s", p.Env, p.Users, of, p.Orgs, p.Pages, p.Rate)
 					}
 				})
 				if p.Pages > 0 || p.Orgs > 0 {

@@ -28,6 +28,7 @@ const (
 	ENOTRUNNING   = "not_running"    // a session that has already ended
 	ESECRETSTORE  = "secret_store"   // the OS keychain refused or is unreachable
 	EPENDING      = "revoke_pending" // a stop that the provider has not confirmed yet
+	EQUOTA        = "quota"          // the provider's plan allows no more of this for now
 )
 
 // Error is a domain error: a code for programs, a message for people.

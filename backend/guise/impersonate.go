@@ -148,7 +148,7 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 	}
 	started, err := prov.StartImpersonation(ctx, StartRequest{UserID: user.ID, OrgID: org.ID, Agent: agent, Reason: sess.Reason, Ticket: sess.Ticket, Duration: dur})
 	if err != nil {
-		return Session{}, s.fail(ctx, sess, err, "the provider refused to start it")
+		return Session{}, s.fail(ctx, sess, s.withMonthCount(ctx, sess, err), "the provider refused to start it")
 	}
 	if started.ExpiresAt.IsZero() || started.ExpiresAt.After(sess.ExpiresAt) {
 		started.ExpiresAt = sess.ExpiresAt
@@ -239,7 +239,11 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	if sess.ProviderRef != "" {
 		prov, err := s.Provider(ctx, env)
 		if err == nil {
-			stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef)
+			if ss, ok := prov.(SessionStopper); ok {
+				stopped, err = ss.StopSession(ctx, sess)
+			} else {
+				stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef)
+			}
 		}
 		if err != nil {
 			return StopResult{Session: sess}, s.revokePending(ctx, sess, err)

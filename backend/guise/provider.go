@@ -26,6 +26,19 @@ type Provider interface {
 	StopImpersonation(ctx context.Context, ref string) (Stopped, error)
 }
 
+// UserCounter is implemented by providers that can say how many users a full
+// sync will fetch; the syncer uses it for progress and the time left.
+type UserCounter interface {
+	CountUsers(ctx context.Context) (int, error)
+}
+
+// SessionStopper is implemented by providers that need the whole session, not
+// only its ref, to stop it (e.g. to find the provider's session of that user
+// once a one-time link has been used). Service.Stop prefers it.
+type SessionStopper interface {
+	StopSession(ctx context.Context, s Session) (Stopped, error)
+}
+
 // UserPage is one page of a user listing.
 type UserPage struct {
 	Users []User

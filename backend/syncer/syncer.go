@@ -18,6 +18,7 @@ type Progress struct {
 	Users      int          `json:"users"`       // users saved in this run
 	Orgs       int          `json:"orgs"`        // organizations saved in this run
 	Pages      int          `json:"pages"`       // user pages saved in this run
+	Total      int          `json:"total"`       // users at the provider, for a full run; 0 when unknown
 	Rate       float64      `json:"rate"`        // users per second
 	ETASeconds int          `json:"eta_seconds"` // -1 when unknown
 	Resumed    bool         `json:"resumed"`     // the run continued an interrupted one
@@ -138,6 +139,19 @@ func (s *Syncer) Sync(ctx context.Context, env string, prov guise.Provider, repo
 		since, p.Resumed = state.RunSince, true
 	}
 	p.Full = since.IsZero()
+	cached := 0 // users an interrupted full run already saved
+	if counter, ok := prov.(guise.UserCounter); ok && p.Full {
+		// Progress only: a failure here leaves the total unknown, and the
+		// listing below reports the real problem.
+		if n, err := counter.CountUsers(ctx); err == nil {
+			p.Total = n
+		}
+		if p.Resumed {
+			if cached, err = s.Store.CountUsers(ctx, env); err != nil {
+				return fail(err)
+			}
+		}
+	}
 	cursor := state.Cursor
 	for {
 		var page guise.UserPage
@@ -160,6 +174,9 @@ func (s *Syncer) Sync(ctx context.Context, env string, prov guise.Provider, repo
 		p.Pages++
 		if secs := s.now().Sub(start).Seconds(); secs > 0 {
 			p.Rate = float64(p.Users) / secs
+		}
+		if p.Total > 0 && p.Rate > 0 {
+			p.ETASeconds = int(float64(max(p.Total-cached-p.Users, 0)) / p.Rate)
 		}
 		if page.Next == "" {
 			break

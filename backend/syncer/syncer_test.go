@@ -135,3 +135,31 @@ func TestFailedSyncKeepsProgressAndResumes(t *testing.T) {
 		t.Fatalf("change not applied: %+v", u)
 	}
 }
+
+// countedProvider also says how many users it has, like Clerk's count endpoint.
+type countedProvider struct{ *pagedProvider }
+
+func (c countedProvider) CountUsers(context.Context) (int, error) { return len(c.users), nil }
+
+func TestProviderTotalDrivesTimeLeft(t *testing.T) {
+	_, s, _ := setup(t)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { clock = clock.Add(time.Second); return clock } // one second a call
+	var seen []syncer.Progress
+	p, err := s.Sync(context.Background(), "e", countedProvider{newPaged(40)}, func(p syncer.Progress) { seen = append(seen, p) })
+	if err != nil || p.Total != 40 || p.ETASeconds != 0 {
+		t.Fatalf("sync: %+v %v", p, err)
+	}
+	// After the first page (10 of 40 users, 10 users/s) 30 remain: 3 s.
+	if len(seen) < 2 || seen[0].Total != 40 || seen[0].ETASeconds != 3 {
+		t.Fatalf("first progress: %+v", seen)
+	}
+	// Without a counter the time left stays unknown.
+	seen = nil
+	if _, err := s.Sync(context.Background(), "e", newPaged(0), func(p syncer.Progress) { seen = append(seen, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if seen[0].Total != 0 {
+		t.Fatalf("total without a counter: %+v", seen[0])
+	}
+}

@@ -72,6 +72,8 @@ export type EnvView = {
   users: number
   last_synced_at: Timestamp | null
   last_error: string
+  /** This Guise's sessions in the environment since the 1st of the month (UTC), failed ones excepted. */
+  impersonations_this_month: number
 }
 
 export type EnvInput = {

@@ -76,6 +76,7 @@ export function makeEnv(e: Partial<EnvView> = {}): EnvView {
     users: 120,
     last_synced_at: '2025-01-01T11:57:00Z',
     last_error: '',
+    impersonations_this_month: 0,
     ...e,
   }
 }

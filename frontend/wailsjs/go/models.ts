@@ -46,6 +46,7 @@ export namespace app {
 	    // Go type: time
 	    last_synced_at?: any;
 	    last_error: string;
+	    impersonations_this_month: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new EnvView(source);
@@ -63,6 +64,7 @@ export namespace app {
 	        this.users = source["users"];
 	        this.last_synced_at = this.convertValues(source["last_synced_at"], null);
 	        this.last_error = source["last_error"];
+	        this.impersonations_this_month = source["impersonations_this_month"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -8,7 +8,7 @@ import { keys } from '@/lib/queries'
 import type { CheckResult, EnvView } from '@/lib/types'
 import { providerLabel } from './providers'
 
-const COLUMNS = 7
+const COLUMNS = 8
 
 export function EnvironmentRow({ env, current, now }: { env: EnvView; current: boolean; now: number }) {
   const qc = useQueryClient()
@@ -32,6 +32,9 @@ export function EnvironmentRow({ env, current, now }: { env: EnvView; current: b
           {env.has_secret && env.secret_where && <div className="muted small">{env.secret_where}</div>}
         </td>
         <td className="num">{formatNumber(env.users)}</td>
+        <td className="num" data-testid="env-month-count">
+          {formatNumber(env.impersonations_this_month)}
+        </td>
         <td>
           {env.last_synced_at ? formatAgo(env.last_synced_at, now) : 'never'}
           {env.last_error && <div className="error-text small">{env.last_error}</div>}

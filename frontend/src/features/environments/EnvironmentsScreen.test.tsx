@@ -43,6 +43,32 @@ describe('EnvironmentsScreen', () => {
     await waitFor(() => expect(onAdded).toHaveBeenCalled())
   })
 
+  it('clerk: secret key, the support account as actor_user_id, and Clerk\'s own API when no base URL is given', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
+    await screen.findByTestId('add-env-form')
+    await userEvent.type(screen.getByTestId('env-name'), 'shop')
+    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'clerk')
+    await userEvent.type(screen.getByTestId('env-secret'), 'sk_live_abc')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    expect(await screen.findByText('Support account user ID is required.')).toBeInTheDocument()
+    expect(backend.addEnvironment).not.toHaveBeenCalled()
+    await userEvent.type(screen.getByTestId('env-settings-actor_user_id'), 'user_support')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    await waitFor(() =>
+      expect(backend.addEnvironment).toHaveBeenCalledWith(
+        { name: 'shop', provider: 'clerk', base_url: '', settings: { actor_user_id: 'user_support' }, secret: 'sk_live_abc' },
+        expect.anything(),
+      ),
+    )
+  })
+
+  it("shows each environment's impersonations this month", async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([{ ...prod, impersonations_this_month: 4 }])
+    renderWithQuery(<EnvironmentsScreen currentEnv="prod" />)
+    expect(await screen.findByTestId('env-month-count')).toHaveTextContent('4')
+  })
+
   it('auth0: domain as base URL, client id in settings, client secret as secret', async () => {
     vi.mocked(backend.listEnvironments).mockResolvedValue([])
     renderWithQuery(<EnvironmentsScreen currentEnv="" />)
@@ -73,6 +99,7 @@ describe('EnvironmentsScreen', () => {
 
     await userEvent.type(screen.getByTestId('env-name'), 'prod')
     await userEvent.type(screen.getByTestId('env-secret'), 'sk_wrong')
+    await userEvent.type(screen.getByTestId('env-settings-actor_user_id'), 'user_support')
     await userEvent.click(screen.getByTestId('env-add-submit'))
     expect(await screen.findByTestId('env-secret-error')).toHaveTextContent('Clerk rejected the secret key.')
     expect(screen.getByTestId('env-secret')).toHaveValue('')

@@ -23,7 +23,18 @@ export const PROVIDERS: ProviderSpec[] = [
   {
     value: 'clerk',
     label: 'Clerk',
-    fields: [{ target: 'secret', label: 'Secret key', placeholder: 'sk_live_…', hint: 'Clerk Dashboard → API keys.', required: true }],
+    note: "Clerk's free plan allows 5 impersonations a month; Guise counts this month's per environment.",
+    fields: [
+      { target: 'secret', label: 'Secret key', placeholder: 'sk_live_…', hint: 'Clerk Dashboard → API keys.', required: true },
+      {
+        target: 'settings.actor_user_id',
+        label: 'Support account user ID',
+        placeholder: 'user_…',
+        hint: 'The Clerk user, in this same instance, that Clerk records as the impersonator.',
+        required: true,
+      },
+      { target: 'base_url', label: 'API base URL', placeholder: 'https://api.clerk.com/v1', hint: 'Leave empty for Clerk’s own.', required: false },
+    ],
   },
   {
     value: 'workos',
