@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,13 +36,13 @@ func chromiumUsing(substr string) map[int]string {
 	return out
 }
 
-// poll waits up to 20 s for cond.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
+// holds turns a condition into poll's form.
+func holds(cond func() bool) func() error {
+	return func() error {
+		if cond() {
+			return nil
 		}
+		return errors.New("not yet")
 	}
 }
 
@@ -114,18 +115,18 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 	// The CLI has exited; the real Chromium (the wrapper execs it) runs on
 	// its own profile, and has started writing it.
 	flag := "--user-data-dir=" + profile
-	poll(t, "Chromium runs with "+flag, func() bool {
+	poll(t, 20*time.Second, "Chromium runs with "+flag, holds(func() bool {
 		for _, exe := range chromiumUsing(flag) {
 			if exe == "/usr/lib/chromium/chromium" {
 				return true
 			}
 		}
 		return false
-	})
-	poll(t, "Chromium writes its profile", func() bool {
+	}))
+	poll(t, 20*time.Second, "Chromium writes its profile", holds(func() bool {
 		_, err := os.Stat(filepath.Join(profile, "Local State"))
 		return err == nil
-	})
+	}))
 
 	// A second session gets a profile of its own.
 	var s2 session
@@ -134,13 +135,13 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 	if len(profiles2) != 1 || profiles2[0] == profile {
 		t.Fatalf("second session's profiles: %v", profiles2)
 	}
-	poll(t, "the second Chromium runs", func() bool { return len(chromiumUsing("--user-data-dir="+profiles2[0])) > 0 })
+	poll(t, 20*time.Second, "the second Chromium runs", holds(func() bool { return len(chromiumUsing("--user-data-dir="+profiles2[0])) > 0 }))
 
 	// Stop from another process: that session's Chromium quits, its profile goes, the other stays.
 	if out := g.ok(secret, "stop", s.ID); !strings.Contains(out, "Stopped") {
 		t.Fatalf("stop: %s", out)
 	}
-	poll(t, "the stopped session's Chromium quits", func() bool { return len(chromiumUsing(flag)) == 0 })
+	poll(t, 20*time.Second, "the stopped session's Chromium quits", holds(func() bool { return len(chromiumUsing(flag)) == 0 }))
 	for _, p := range []string{profile, state} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Fatalf("%s is still there after stop: %v", p, err)
@@ -152,7 +153,7 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 	if out := g.ok(secret, "stop", "--all"); !strings.Contains(out, "Stopped "+s2.ID) {
 		t.Fatalf("stop --all: %s", out)
 	}
-	poll(t, "every Chromium quits", func() bool { return len(chromiumUsing(browsers+string(filepath.Separator))) == 0 })
+	poll(t, 20*time.Second, "every Chromium quits", holds(func() bool { return len(chromiumUsing(browsers+string(filepath.Separator))) == 0 }))
 	if left, _ := os.ReadDir(browsers); len(left) != 0 {
 		t.Fatalf("left in %s: %v", browsers, left)
 	}

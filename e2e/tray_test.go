@@ -96,22 +96,6 @@ func startWatcher(t *testing.T, addr string) *traytest.Watcher {
 	return w
 }
 
-// poll retries cond every 20 ms until it returns nil or within passes.
-func poll(t *testing.T, within time.Duration, what string, cond func() error) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for {
-		err := cond()
-		if err == nil {
-			return time.Since(start)
-		}
-		if time.Since(start) > within {
-			t.Fatalf("%s: not within %v: %v", what, within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // running is an app with a tray host and a Demo impersonation started from
 // the command line (another process), open in a cookie-keeping browser.
 type running struct {
