@@ -54,10 +54,12 @@ func (a *App) shutdown(context.Context) {
 	a.log.Info("window closed")
 }
 
-// watchExpiry records expiries as they happen and warns 5 minutes ahead.
+// watchExpiry records expiries as they happen, warns 5 minutes ahead, and
+// announces sessions started or stopped by another process (the CLI).
 func (a *App) watchExpiry(ctx context.Context) {
 	defer close(a.bgDone)
 	warned := map[string]bool{}
+	var known map[string]bool // running sessions at the last tick
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -77,6 +79,7 @@ func (a *App) watchExpiry(ctx context.Context) {
 		if err != nil {
 			continue
 		}
+		known = a.announceExternal(ctx, svc, active, known)
 		for _, s := range active {
 			if !warned[s.ID] && s.Remaining(time.Now()) <= 5*time.Minute {
 				warned[s.ID] = true
