@@ -18,7 +18,7 @@ const ARTIFACTS = process.env.GUISE_ARTIFACTS || path.join(repoRoot, 'build', 't
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
 // A cold `wails dev` compiles the app with debug flags (about a minute on
 // two idle cores); a busy CI machine gets room, and a clear failure after.
-const START_WITHIN = Number(process.env.GUISE_WINDOW_START_SECONDS || 480) * 1000
+const START_WITHIN = Number(process.env.GUISE_WINDOW_START_SECONDS || 600) * 1000
 const AGENT = { email: 'agent.e2e@guise.test', name: 'E2E Agent' }
 const MULTI_ORG = { id: 'user_000005', email: 'lisa.evans@prosewaremotors.test', prefix: 'lisa.ev' }
 const SINGLE_ORG = { id: 'user_000001', email: 'sandra.ruiz@pioneerenergy.test', prefix: 'sandra.ru', org: 'Pioneer Energy' }
