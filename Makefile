@@ -24,18 +24,20 @@ FE_SRC     := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html
 # GUI and keyring runs get their own session bus and no accessibility bus,
 # so nothing they start outlives them (platform.md, gotcha 3).
 GUI_ENV    := env -u DBUS_SESSION_BUS_ADDRESS NO_AT_BRIDGE=1
+XVFB       := xvfb-run -a -s "-screen 0 1280x800x24"
+E2E_WEB    := e2e/playwright
 
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: help deps deps-apt deps-wails deps-npm frontend bindings bindings-check build run \
-        test test-go test-frontend test-keyring test-e2e bench lint clean
+.PHONY: help deps deps-apt deps-wails deps-npm deps-e2e frontend bindings bindings-check build run \
+        test test-go test-frontend test-keyring test-e2e test-window bench lint clean
 
 help: ## List the targets
 	@echo "Guise. Two commands on a fresh Debian machine: make run, make test."
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
-deps: deps-apt deps-wails deps-npm ## Install what is missing: apt packages, wails CLI, npm modules
+deps: deps-apt deps-wails deps-npm deps-e2e ## Install what is missing: apt packages, wails CLI, npm modules
 
 deps-apt: ## Install the Debian packages the build and tests need (skipped when present)
 	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -54,6 +56,12 @@ deps-npm: frontend/node_modules/.installed ## Install the frontend's npm modules
 # npm install, not npm ci: the registry lacks other platforms' rollup builds (gotcha 2).
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps-e2e: $(E2E_WEB)/node_modules/.installed ## Install the window test's npm modules (playwright-core)
+
+$(E2E_WEB)/node_modules/.installed: $(E2E_WEB)/package.json $(E2E_WEB)/package-lock.json
+	cd $(E2E_WEB) && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 frontend: frontend/dist/index.html ## Build the frontend into frontend/dist
@@ -90,7 +98,7 @@ run: deps build ## Open Guise on the built-in Demo environment
 		./$(BIN); \
 	fi
 
-test: deps test-go test-frontend bindings-check test-keyring test-e2e ## Run every test (installs what is missing)
+test: deps test-go test-frontend bindings-check test-keyring test-e2e test-window ## Run every test (installs what is missing)
 	@echo "make test: all passed"
 
 test-go: frontend ## Go vet and unit/integration tests (CLI loop with the real binary included)
@@ -111,6 +119,14 @@ test-e2e: build ## End-to-end: the real app under Xvfb in its own session bus
 	$(GUI_ENV) GUISE_BIN=$(CURDIR)/$(BIN) GUISE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
 		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
 		go test -count=1 -tags e2e -timeout 10m ./e2e/
+
+# wails dev compiles the app itself (debug flags, tags from wails.json) and
+# serves it with live Go bindings on localhost:34115; the test starts and
+# stops it, and keeps screenshots and logs in $(ARTIFACTS).
+test-window: deps-wails deps-npm deps-e2e frontend ## End-to-end in the UI: the app in wails dev, driven by Playwright (chromium) under Xvfb
+	mkdir -p $(ARTIFACTS)
+	$(GUI_ENV) WAILS=$(WAILS) GUISE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
+		dbus-run-session -- $(XVFB) node --test --test-reporter=spec $(E2E_WEB)/window.test.mjs
 
 bench: frontend ## Benchmarks (speed and memory targets live here, not in unit tests)
 	go test -run '^$$' -bench . -benchmem ./...

@@ -17,6 +17,9 @@ type emitter struct {
 	ctx       context.Context
 	listeners []func(name string, payload any)
 	last      map[string]time.Time
+	// sessions holds the last session event sent per session id, so that
+	// changes seen in the store are not announced twice (announceExternal).
+	sessions map[string]string
 }
 
 var _ guise.Events = (*emitter)(nil)
@@ -51,6 +54,12 @@ func (e *emitter) Emit(name string, payload any) {
 		}
 		e.last[name] = time.Now()
 	}
+	if s, ok := payload.(guise.Session); ok && (name == guise.EventSessionStarted || name == guise.EventSessionEnded) {
+		if e.sessions == nil {
+			e.sessions = map[string]string{}
+		}
+		e.sessions[s.ID] = name
+	}
 	emit, ctx, listeners := e.emit, e.ctx, append([]func(string, any){}, e.listeners...)
 	e.mu.Unlock()
 	for _, l := range listeners {
@@ -59,4 +68,31 @@ func (e *emitter) Emit(name string, payload any) {
 	if emit != nil {
 		emit(ctx, name, payload)
 	}
+}
+
+// announced is the last session event sent for id, or "".
+func (e *emitter) announced(id string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sessions[id]
+}
+
+// forget drops what was announced for id, once the session is over.
+func (e *emitter) forget(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.sessions, id)
+}
+
+// startedHere lists the sessions whose last event here was a start.
+func (e *emitter) startedHere() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for id, name := range e.sessions {
+		if name == guise.EventSessionStarted {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

@@ -59,6 +59,23 @@ func (s *Settings) SetAgent(a guise.Agent) error {
 	return svc.Store.PutSetting(ctx, guise.SettingAgent, a, guise.AuditRecord{At: time.Now().UTC(), Kind: guise.AuditAgent, Agent: a.Email, Detail: "agent set to " + a.Email})
 }
 
+// Policy returns the policy in force for env: its own if it has one, else
+// the default policy ("" asks for the default itself).
+func (s *Settings) Policy(env string) (guise.Policy, error) {
+	ctx, cancel := s.a.callCtx()
+	defer cancel()
+	svc, err := s.a.Service()
+	if err != nil {
+		return guise.Policy{}, err
+	}
+	if env != "" {
+		if _, err := svc.Store.Environment(ctx, env); err != nil {
+			return guise.Policy{}, err
+		}
+	}
+	return svc.Policy(ctx, env)
+}
+
 // SetPolicy replaces the policy of env ("" for the default policy).
 func (s *Settings) SetPolicy(env string, p guise.Policy) error {
 	ctx, cancel := s.a.callCtx()

@@ -57,14 +57,14 @@ func (a *App) shutdown(context.Context) {
 	a.log.Info("window closed")
 }
 
-// watchExpiry records expiries as they happen, warns 5 minutes ahead, retries
-// stops the provider has not confirmed, and turns sessions that other
-// processes (the CLI) started or ended into events, so the window and tray
+// watchExpiry records expiries as they happen, warns 5 minutes ahead,
+// retries stops the provider has not confirmed, and announces sessions
+// started or stopped by another process (the CLI), so the window and the tray
 // follow every route within a second.
 func (a *App) watchExpiry(ctx context.Context) {
 	defer close(a.bgDone)
 	warned := map[string]bool{}
-	known := map[string]bool{}
+	var known map[string]bool // running sessions at the last tick
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for tick := 0; ; tick++ {
@@ -84,26 +84,15 @@ func (a *App) watchExpiry(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		now, pending := map[string]bool{}, false
+		known = a.announceExternal(ctx, svc, active, known)
+		pending := false
 		for _, s := range active {
-			now[s.ID] = true
 			pending = pending || s.RevokePendingSince != nil
-			if !known[s.ID] && tick > 0 {
-				a.events.Emit(guise.EventSessionStarted, s)
-			}
 			if !warned[s.ID] && s.Remaining(time.Now()) <= 5*time.Minute {
 				warned[s.ID] = true
 				a.events.Emit(guise.EventSessionExpiring, s)
 			}
 		}
-		for id := range known {
-			if !now[id] {
-				if s, err := svc.Store.Session(ctx, id); err == nil {
-					a.events.Emit(guise.EventSessionEnded, s)
-				}
-			}
-		}
-		known = now
 		if pending && tick%revokeRetryTicks == 0 {
 			if done, err := svc.RetryRevokes(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("retrying stops", "err", err)

@@ -7,7 +7,7 @@ import { SessionBanner } from '@/features/impersonation/SessionBanner'
 import { SettingsScreen } from '@/features/settings/SettingsScreen'
 import { errorMessage } from '@/lib/errors'
 import { isSearchShortcut } from '@/lib/shortcuts'
-import { environmentsQuery, settingsQuery } from '@/lib/queries'
+import { environmentsQuery, policyQuery, settingsQuery } from '@/lib/queries'
 import type { Info } from '@/lib/types'
 import { EnvSwitcher } from './EnvSwitcher'
 import { useBackendEvents } from './useBackendEvents'
@@ -28,6 +28,8 @@ export function Shell({ info }: { info: Info }) {
   const envs = useQuery(environmentsQuery)
   const settings = useQuery(settingsQuery)
   const { current, select, error: envError } = useCurrentEnv(info.current_env, envs.data)
+  // The policy in force in the current environment marks protected users in the results.
+  const policy = useQuery({ ...policyQuery(current?.name ?? ''), enabled: !!current })
   const [screen, setScreen] = useState<Screen>('users')
   const [query, setQuery] = useState('')
   const [selected, setSelected] = useState({ env: '', id: '' })
@@ -77,7 +79,7 @@ export function Shell({ info }: { info: Info }) {
         selectedId={selected.env === current.name ? selected.id : ''}
         onSelect={(id) => setSelected({ env: current.name, id })}
         agentMissing={agentMissing}
-        policy={settings.data?.policy}
+        policy={policy.data}
         templates={settings.data?.reason_templates ?? []}
         onOpenEnvironments={() => setScreen('environments')}
       />

@@ -1,8 +1,30 @@
-import { useEffect, useRef, type ReactNode } from 'react'
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
+
+/** Keeps Tab and Shift+Tab inside the dialog: the window behind is inert while it is open. */
+function trapTab(e: KeyboardEvent<HTMLDivElement>, dialog: HTMLDivElement | null) {
+  if (e.key !== 'Tab' || !dialog) return
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)]
+  if (items.length === 0) {
+    e.preventDefault()
+    return
+  }
+  const first = items[0]
+  const last = items[items.length - 1]
+  const at = document.activeElement
+  if (e.shiftKey && (at === first || at === dialog || !dialog.contains(at))) {
+    e.preventDefault()
+    last.focus()
+  } else if (!e.shiftKey && (at === last || !dialog.contains(at))) {
+    e.preventDefault()
+    first.focus()
+  }
+}
 
 /**
- * A modal dialog: a backdrop, Escape closes, focus moves to the element
- * marked data-autofocus (or the dialog) on open and returns on close.
+ * A modal dialog: a backdrop, Escape closes, Tab stays inside, focus moves to
+ * the element marked data-autofocus (or the dialog) on open and returns on close.
  */
 export function Dialog({ title, onClose, children, testId }: { title: string; onClose: () => void; children: ReactNode; testId?: string }) {
   const ref = useRef<HTMLDivElement>(null)
@@ -27,6 +49,7 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
             e.stopPropagation()
             onClose()
           }
+          trapTab(e, ref.current)
         }}
       >
         <div className="dialog-head">

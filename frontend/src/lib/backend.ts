@@ -118,6 +118,8 @@ export const getSettings = async (): Promise<SettingsView> => {
   return { ...s, policy: normPolicy(s.policy), reason_templates: arr(s.reason_templates) }
 }
 export const setAgent = (a: Agent) => call<void>(SettingsGo.SetAgent, a)
+/** The policy in force for env (its own, else the default); '' is the default policy. */
+export const getPolicy = async (env: string) => normPolicy(await call<Policy>(SettingsGo.Policy, env))
 export const setPolicy = (env: string, p: Policy) => call<void>(SettingsGo.SetPolicy, env, p)
 export const setReasonTemplates = (t: string[]) => call<void>(SettingsGo.SetReasonTemplates, t)
 

@@ -6,7 +6,7 @@ import { act } from '@testing-library/react'
 import { useEffect, useRef } from 'react'
 import { vi } from 'vitest'
 import type { EventMap, EventName } from '@/lib/types'
-import { makeEnv, makeSettings } from './builders'
+import { makeEnv, makePolicy, makeSettings } from './builders'
 
 export const ready = vi.fn(async () => ({
   version: 'test',
@@ -33,6 +33,7 @@ export const verifyAudit = vi.fn(async () => ({ intact: true, count: 0, broken_a
 export const exportHistory = vi.fn(async () => '')
 export const getSettings = vi.fn(async () => makeSettings())
 export const setAgent = vi.fn(async () => undefined)
+export const getPolicy = vi.fn(async (_env: string) => makePolicy())
 export const setPolicy = vi.fn(async () => undefined)
 export const setReasonTemplates = vi.fn(async () => undefined)
 

@@ -54,6 +54,25 @@ describe('HistoryScreen', () => {
     expect(list.mock.calls.filter(([f]) => f.text !== '' && f.text !== 'invoice')).toHaveLength(0)
   })
 
+  it('filters by user and date range, and clears every filter at once', async () => {
+    renderWithQuery(<HistoryScreen />)
+    await screen.findAllByTestId('history-row')
+    expect(screen.queryByRole('button', { name: 'Clear filters' })).not.toBeInTheDocument()
+
+    await userEvent.type(screen.getByTestId('history-user'), 'ada@acme.test')
+    fireEvent.change(screen.getByTestId('history-from'), { target: { value: '2025-01-01' } })
+    fireEvent.change(screen.getByTestId('history-to'), { target: { value: '2025-01-31' } })
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith({ ...emptyFilter, user: 'ada@acme.test', from: '2025-01-01', to: '2025-01-31' }))
+    // The range cannot be inverted from the pickers.
+    expect(screen.getByTestId('history-to')).toHaveAttribute('min', '2025-01-01')
+    expect(screen.getByTestId('history-from')).toHaveAttribute('max', '2025-01-31')
+
+    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }))
+    await waitFor(() => expect(list).toHaveBeenLastCalledWith(emptyFilter))
+    expect(screen.getByTestId('history-user')).toHaveValue('')
+    expect(screen.queryByRole('button', { name: 'Clear filters' })).not.toBeInTheDocument()
+  })
+
   it('exports with the current filter and says where the file went', async () => {
     vi.mocked(backend.exportHistory).mockResolvedValue('/home/ada/guise-history.csv')
     renderWithQuery(<HistoryScreen />)

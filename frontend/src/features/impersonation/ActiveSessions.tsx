@@ -43,6 +43,12 @@ function endedText(s: Session, alreadyEnded = false): Notice {
     : s.end_reason === 'revoked' ? `The provider ended the impersonation of ${who}.`
     : s.end_reason === 'failed' ? `The impersonation of ${who} failed.`
     : `Stopped impersonating ${who}.`
+  // A stop's note says what the provider did ("revoked at …"): routine, so
+  // it reads as part of the sentence. Other notes say what went wrong.
+  if (s.end_reason === 'stopped' && !alreadyEnded) {
+    const done = s.note?.trim().replace(/\.$/, '')
+    return { id: s.id, text: done ? `Stopped impersonating ${who} (${done}).` : text, tone: 'info' }
+  }
   return { id: s.id, text: s.note ? `${text} ${s.note}` : text, tone: s.end_reason === 'failed' || s.note ? 'warn' : 'info' }
 }
 

@@ -75,6 +75,19 @@ describe('SessionBanner', () => {
     expect(screen.getByTestId('banner-notice')).toHaveTextContent('Stopped impersonating ada@acme.test.')
   })
 
+  it('says what the stop did, as information rather than a warning', async () => {
+    const s = expiringIn(600)
+    active.mockResolvedValue([s])
+    stop.mockResolvedValue({ session: { ...s, ended_at: new Date(NOW).toISOString(), end_reason: 'stopped', note: 'revoked at the Demo identity provider' }, already_ended: false })
+    await mount()
+    fireEvent.click(screen.getByTestId('banner-stop'))
+    await advance(0)
+    const notice = screen.getByTestId('banner-notice')
+    expect(notice).toHaveTextContent('Stopped impersonating ada@acme.test (revoked at the Demo identity provider).')
+    expect(notice).toHaveClass('info')
+    expect(notice).not.toHaveClass('warn')
+  })
+
   it('stops every session with Stop all', async () => {
     const a = expiringIn(600, 'a')
     const b = expiringIn(900, 'b')

@@ -1,7 +1,10 @@
+import { useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { describedBy, ErrorNote, Field } from '@/components/ui'
 import { setPolicy } from '@/lib/backend'
-import type { Policy } from '@/lib/types'
+import { errorMessage } from '@/lib/errors'
+import { keys, policyQuery } from '@/lib/queries'
+import type { EnvView, Policy } from '@/lib/types'
 import { SaveRow } from './SaveRow'
 import { useSave } from './useSave'
 
@@ -10,8 +13,42 @@ type NumKey = 'reason_min_length' | 'max_minutes' | 'default_minutes'
 
 const splitList = (s: string) => [...new Set(s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean))]
 
-/** The default policy (Settings.SetPolicy with env ''), every field of it. */
-export function PolicyForm({ initial }: { initial: Policy }) {
+/**
+ * The policy of one environment, or the default one that environments
+ * without their own follow: pick which, then edit every field of it.
+ */
+export function PolicyForm({ envs }: { envs: EnvView[] }) {
+  const [env, setEnv] = useState('')
+  const q = useQuery(policyQuery(env))
+  return (
+    <section className="form card" data-testid="policy-form" aria-labelledby="policy-title">
+      <h2 id="policy-title">Policy</h2>
+      <div className="form-row">
+        <Field id="policy-env" label="Applies to">
+          <select id="policy-env" data-testid="policy-env" value={env} onChange={(e) => setEnv(e.target.value)}>
+            <option value="">Default (every environment without its own)</option>
+            {envs.map((e) => (
+              <option key={e.name} value={e.name}>
+                {e.name} only
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <p className="muted">
+        {env
+          ? `Starts from the policy in force in ${env}; saving gives ${env} its own.`
+          : 'Checked before Guise asks the provider, and recorded in the audit log when it refuses.'}
+      </p>
+      {q.isError && <ErrorNote message={errorMessage(q.error)} />}
+      {q.isPending && <p className="muted">Loading…</p>}
+      {/* keyed: another environment starts a fresh form from its own policy */}
+      {q.data && <PolicyEditor key={env} env={env} initial={q.data} />}
+    </section>
+  )
+}
+
+function PolicyEditor({ env, initial }: { env: string; initial: Policy }) {
   const [p, setP] = useState(initial)
   const [lists, setLists] = useState<Record<ListKey, string>>({
     protected_roles: initial.protected_roles.join('\n'),
@@ -24,7 +61,8 @@ export function PolicyForm({ initial }: { initial: Policy }) {
     default_minutes: String(initial.default_minutes),
   })
   const [invalid, setInvalid] = useState<Record<string, string>>({})
-  const save = useSave((v: Policy) => setPolicy('', v))
+  // User details carry the policy in force (the Impersonate button): refresh them too.
+  const save = useSave((v: Policy) => setPolicy(env, v), [keys.policies, keys.users])
   const err = save.backendError
   const errorOf = (k: string) => invalid[k] || (err?.field === k ? err.message : undefined)
 
@@ -63,9 +101,7 @@ export function PolicyForm({ initial }: { initial: Policy }) {
   )
 
   return (
-    <form className="form card" onSubmit={submit} noValidate data-testid="policy-form">
-      <h2>Policy</h2>
-      <p className="muted">The default for every environment. Checked before Guise asks the provider, and recorded in the audit log when it refuses.</p>
+    <form className="form" onSubmit={submit} noValidate>
       {err && !err.field && <ErrorNote message={err.message} />}
       <label className="check">
         <input type="checkbox" data-testid="policy-enabled" checked={p.enabled} onChange={(e) => setP({ ...p, enabled: e.target.checked })} /> Impersonation allowed

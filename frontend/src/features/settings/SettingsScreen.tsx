@@ -1,13 +1,14 @@
 import { useQuery } from '@tanstack/react-query'
 import { ErrorNote } from '@/components/ui'
 import { errorMessage } from '@/lib/errors'
-import { settingsQuery } from '@/lib/queries'
+import { environmentsQuery, settingsQuery } from '@/lib/queries'
 import { AgentForm } from './AgentForm'
 import { PolicyForm } from './PolicyForm'
 import { TemplatesForm } from './TemplatesForm'
 
 export function SettingsScreen() {
   const q = useQuery(settingsQuery)
+  const envs = useQuery(environmentsQuery)
   return (
     <div className="screen">
       <div className="screen-head">
@@ -19,7 +20,7 @@ export function SettingsScreen() {
         <div className="settings-grid">
           <AgentForm initial={q.data.agent} />
           <TemplatesForm initial={q.data.reason_templates} />
-          <PolicyForm initial={q.data.policy} />
+          <PolicyForm envs={envs.data ?? []} />
         </div>
       )}
     </div>

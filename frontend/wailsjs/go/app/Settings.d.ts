@@ -5,6 +5,8 @@ import {guise} from '../models';
 
 export function Get():Promise<app.SettingsView>;
 
+export function Policy(arg1:string):Promise<guise.Policy>;
+
 export function SetAgent(arg1:guise.Agent):Promise<void>;
 
 export function SetBrowser(arg1:string):Promise<void>;

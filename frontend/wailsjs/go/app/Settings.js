@@ -6,6 +6,10 @@ export function Get() {
   return window['go']['app']['Settings']['Get']();
 }
 
+export function Policy(arg1) {
+  return window['go']['app']['Settings']['Policy'](arg1);
+}
+
 export function SetAgent(arg1) {
   return window['go']['app']['Settings']['SetAgent'](arg1);
 }
