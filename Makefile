@@ -30,7 +30,7 @@ E2E_WEB    := e2e/playwright
 export PATH := $(GOBIN):$(PATH)
 
 .PHONY: help deps deps-apt deps-wails deps-npm deps-e2e frontend bindings bindings-check build run \
-        test test-go test-frontend test-keyring test-e2e test-window bench lint clean
+        test test-go test-frontend test-keyring test-e2e test-window bench fuzz lint clean
 
 help: ## List the targets
 	@echo "Guise. Two commands on a fresh Debian machine: make run, make test."
@@ -127,6 +127,15 @@ test-window: deps-wails deps-npm deps-e2e frontend ## End-to-end in the UI: the 
 	mkdir -p $(ARTIFACTS)
 	$(GUI_ENV) WAILS=$(WAILS) GUISE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
 		dbus-run-session -- $(XVFB) node --test --test-reporter=spec $(E2E_WEB)/window.test.mjs
+
+FUZZTIME ?= 30s
+fuzz: frontend ## Run every fuzz test for FUZZTIME each (their seed corpora already run in make test)
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' backend cli); do \
+		dir=./$$(dirname $$f); \
+		for fn in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "fuzz $$dir $$fn"; go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$dir || exit 1; \
+		done; \
+	done
 
 bench: frontend ## Benchmarks (speed and memory targets live here, not in unit tests)
 	go test -run '^$$' -bench . -benchmem ./...
