@@ -28,6 +28,14 @@ func TestPolicyQuotasAndAuditExportThroughTheCLI(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 	g.ok(secret, "sync", "--env", "shop")
 
+	// No session bus here, so no keychain: a typed secret is refused, never
+	// written to disk, and Guise says how to provide it instead.
+	typed := "sk_test_typed_" + fmt.Sprint(time.Now().UnixNano())
+	if r := g.runInput(typed, nil, "env", "add", "cl", "--provider", "clerk", "--set", "actor_user_id=user_1", "--secret-stdin"); r.code != 1 || !strings.Contains(r.stderr, "GUISE_SECRET_CL") {
+		t.Fatalf("a secret without a keychain: exit %d %q", r.code, r.stderr)
+	}
+	assertSecretsAbsent(t, g, typed)
+
 	if r := g.run(nil, "policy", "set", "--env", "shop", "--max-duration", "90s"); r.code != 2 || !strings.Contains(r.stderr, "whole minutes") {
 		t.Fatalf("a bad duration: exit %d %q", r.code, r.stderr)
 	}

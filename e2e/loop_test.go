@@ -3,9 +3,11 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -169,6 +171,23 @@ func TestDemoLoop(t *testing.T) {
 	if out := g.ok(secret, "stop", "--all"); !strings.Contains(out, "No impersonation is running") {
 		t.Fatalf("stop --all with nothing running: %s", out)
 	}
+	// The exported history, like the home, holds no secret.
+	exports := t.TempDir()
+	g.ok(nil, "audit", "export", "--format", "jsonl", "--out", filepath.Join(exports, "audit.jsonl"))
+	g.ok(nil, "audit", "export", "--format", "csv", "--out", filepath.Join(exports, "audit.csv"))
+	if err := os.WriteFile(filepath.Join(exports, "sessions.json"), []byte(g.ok(nil, "sessions", "--json")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"audit.jsonl", "audit.csv", "sessions.json"} {
+		b, err := os.ReadFile(filepath.Join(exports, f))
+		if err != nil || !strings.Contains(string(b), "SUP-4711") {
+			t.Fatalf("export %s lacks the session (%v)", f, err)
+		}
+		if strings.Contains(string(b), key) || strings.Contains(string(b), launch) {
+			t.Errorf("export %s contains a secret", f)
+		}
+	}
+	assertSecretsAbsent(t, g, key, launch)
 
 	t.Run("refusals", func(t *testing.T) {
 		before := chainCount(t, g)
@@ -216,20 +235,31 @@ func chainCount(t *testing.T, g *guise) int {
 	return st.Count
 }
 
-// assertSecretsAbsent checks that neither the API key nor the launch URL
-// reached the database, its WAL, or the logs.
+// assertSecretsAbsent checks that no secret (API key, launch URL, token)
+// reached any file Guise keeps in its home: the database and its WAL, the
+// logs, browser state, anything else. The Demo identity provider's own state
+// (demo*.db) stands in for the vendor's cloud and is skipped.
 func assertSecretsAbsent(t *testing.T, g *guise, secrets ...string) {
 	t.Helper()
-	for _, f := range []string{"guise.db", "guise.db-wal", "logs/guise.log"} {
-		b, err := os.ReadFile(g.home + "/" + f)
-		if err != nil {
-			continue
+	scanned := 0
+	err := filepath.WalkDir(g.home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "demo") {
+			return err
 		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil // a file that vanished meanwhile (a WAL checkpoint)
+		}
+		scanned++
 		for _, s := range secrets {
 			if strings.Contains(string(b), s) {
-				t.Errorf("%s contains a secret", f)
+				t.Errorf("%s contains a secret", path)
 			}
 		}
+		return nil
+	})
+	if err != nil || scanned < 2 {
+		t.Fatalf("scanned %d files of %s: %v", scanned, g.home, err)
 	}
 }
 

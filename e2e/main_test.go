@@ -87,7 +87,14 @@ type result struct {
 
 func (g *guise) run(extraEnv []string, args ...string) result {
 	g.t.Helper()
+	return g.runInput("", extraEnv, args...)
+}
+
+// runInput runs a command with stdin as its standard input.
+func (g *guise) runInput(stdin string, extraEnv []string, args ...string) result {
+	g.t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(append([]string{}, g.env...), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
