@@ -17,19 +17,20 @@ import (
 
 const benchEnv = "bench"
 
-// pageSize is what providers send a page (the Demo's maximum).
-const pageSize = 100
+// txUsers is how many users a sync writes per transaction once pages queue
+// up faster than they are written (syncer.New's MaxBatch: 20 pages of 100).
+const txUsers = 2000
 
-// ingest saves users [from, to) of the world in pages, as a sync does.
+// ingest saves users [from, to) of the world as a busy sync does.
 func ingest(ctx context.Context, db *sqlite.DB, from, to int, gen int64, edit func(*guise.User)) error {
-	page := make([]guise.User, 0, pageSize)
+	page := make([]guise.User, 0, txUsers)
 	for i := from; i < to; i++ {
 		u := worldUser(i)
 		if edit != nil {
 			edit(&u)
 		}
 		page = append(page, u)
-		if len(page) == pageSize || i == to-1 {
+		if len(page) == txUsers || i == to-1 {
 			if err := db.SaveUsers(ctx, benchEnv, page, guise.SyncState{Gen: gen, Cursor: userID(i)}); err != nil {
 				return err
 			}
