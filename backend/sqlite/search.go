@@ -134,13 +134,26 @@ func (s *search) keep(tier int, users []guise.User) {
 	}
 }
 
+// has reports whether a tier found anyone.
+func (s *search) has(tier int) bool {
+	for _, h := range s.found {
+		if h.tier == tier {
+			return true
+		}
+	}
+	return false
+}
+
 // orgs finds the members of organizations whose name has a word starting
 // with the query. Organizations are few next to users: they are filtered here.
 func (s *search) orgs(qw []string) error {
 	if len(qw) == 0 {
 		return nil
 	}
-	rows, err := s.d.db.QueryContext(s.ctx, "SELECT id, name FROM organizations WHERE env = ?", s.env)
+	// LIKE (case-blind for ASCII) skips most organizations before Go looks at words.
+	longest := slices.MaxFunc(qw, func(a, b string) int { return len(a) - len(b) })
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(longest) + "%"
+	rows, err := s.d.db.QueryContext(s.ctx, `SELECT id, name FROM organizations WHERE env = ? AND name LIKE ? ESCAPE '\'`, s.env, pattern)
 	if err != nil {
 		return internal(err, "searching organizations")
 	}
@@ -172,7 +185,7 @@ func (s *search) orgs(qw []string) error {
 // ("mary acme"): candidates come from the rarest-looking (longest) word's
 // range, bounded, and must have every word start one of their words.
 func (s *search) allWords(qw []string) error {
-	if len(qw) < 2 {
+	if len(qw) < 2 || s.has(tierName) { // the phrase matched names: no need to look further
 		return nil
 	}
 	longest := slices.MaxFunc(qw, func(a, b string) int { return len(a) - len(b) })
