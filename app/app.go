@@ -61,9 +61,8 @@ type App struct {
 	mu      sync.Mutex
 	db      *sqlite.DB
 	svc     *guise.Service
-	syncer  *syncer.Syncer
+	engine  *syncer.Engine
 	demo    []*demo.Server
-	syncs   map[string]context.CancelFunc
 	browser *sessionBrowser
 	stopBg  context.CancelFunc
 	bgDone  chan struct{}
@@ -88,7 +87,7 @@ func New(cfg Config) *App {
 	if cfg.Open == nil {
 		cfg.Open = browser.Open
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}, syncs: map[string]context.CancelFunc{}}
+	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}}
 	a.browser = newSessionBrowser(cfg)
 	a.Environments = &Environments{a}
 	a.Users = &Users{a}
@@ -123,7 +122,7 @@ func (a *App) Start(ctx context.Context) error {
 	secrets := &keyring.Store{Fallback: a.demoKey}
 	a.db = db
 	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events, Browser: a.browser}
-	a.syncer = syncer.New(db)
+	a.engine = a.newEngine(db)
 	a.started = true
 	a.browser.store = db
 	a.browser.sweep(ctx)
@@ -135,18 +134,18 @@ func (a *App) Close() error {
 	// Stop the background loop before taking the lock: it takes the lock
 	// itself (Service), so waiting for it while holding the lock deadlocks.
 	a.mu.Lock()
-	stopBg, bgDone := a.stopBg, a.bgDone
+	stopBg, bgDone, engine := a.stopBg, a.bgDone, a.engine
 	a.stopBg = nil
 	a.mu.Unlock()
 	if stopBg != nil {
 		stopBg()
 		<-bgDone
 	}
+	if engine != nil { // syncs take the lock too (Service): stop them outside it
+		engine.Close()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, cancel := range a.syncs {
-		cancel()
-	}
 	for _, s := range a.demo {
 		_ = s.Close()
 	}

@@ -40,7 +40,10 @@ func (a *App) startup(ctx context.Context) {
 		runtime.Quit(ctx)
 		return
 	}
-	go a.StartDemoServers(ctx)
+	go func() {
+		a.StartDemoServers(ctx)
+		a.StartSyncLoops(ctx)
+	}()
 	bg, cancel := context.WithCancel(context.Background())
 	a.mu.Lock()
 	a.stopBg, a.bgDone = cancel, make(chan struct{})

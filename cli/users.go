@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/guiseapp/guise/app"
 	"github.com/guiseapp/guise/backend/guise"
-	"github.com/guiseapp/guise/backend/syncer"
 	"github.com/spf13/cobra"
 )
 
@@ -34,52 +32,6 @@ func (st *cliState) agentCmd() *cobra.Command {
 	set.Flags().StringVar(&name, "name", "", "your name")
 	_ = set.MarkFlagRequired("email")
 	cmd.AddCommand(set)
-	return cmd
-}
-
-func (st *cliState) syncCmd() *cobra.Command {
-	var env string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "sync [--env NAME]",
-		Short: "Copy users and organizations into the local cache (full first, then incremental)",
-		Args:  args(0, 0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return st.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				last := time.Time{}
-				p, err := a.SyncNow(ctx, env, func(p syncer.Progress) {
-					if p.Error == nil && (time.Since(last) >= 250*time.Millisecond || p.Done) {
-						last = time.Now()
-						of := ""
-						if p.Total > 0 {
-							of = fmt.Sprintf(" of %d", p.Total)
-						}
-						st.errf("\rsync %s: %d%s users, %d orgs, %d pages, %.0f users/s", p.Env, p.Users, of, p.Orgs, p.Pages, p.Rate)
-					}
-				})
-				if p.Pages > 0 || p.Orgs > 0 {
-					st.errf("\n")
-				}
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return st.printJSON(p)
-				}
-				kind := "incremental"
-				switch {
-				case p.Resumed:
-					kind = "resumed"
-				case p.Full:
-					kind = "full"
-				}
-				st.outf("Synced %s (%s): %d users changed, %d organizations.\n", p.Env, kind, p.Users, p.Orgs)
-				return nil
-			})
-		},
-	}
-	cmd.Flags().StringVar(&env, "env", "", "environment (default: the current one)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

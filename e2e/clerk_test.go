@@ -46,7 +46,7 @@ func TestClerkLoop(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "Agent.Smith@support.test")
 
 	sync := g.run(secret, "sync", "--env", "shop")
-	if sync.code != 0 || !strings.Contains(sync.stdout, "full") || !strings.Contains(sync.stderr, "of 605 users") {
+	if sync.code != 0 || !strings.Contains(sync.stdout, "full") || !strings.Contains(sync.stderr, "605 users of ~605") {
 		t.Fatalf("sync: %+v", sync)
 	}
 	var found []user

@@ -4,54 +4,16 @@ package e2e
 
 import (
 	"database/sql"
-	"os"
-	"os/exec"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/guiseapp/guise/backend/tray/traytest"
 	_ "modernc.org/sqlite"
 )
-
-// runningWindow is the real app under Xvfb on g's home.
-type runningWindow struct {
-	cmd    *exec.Cmd
-	exited chan error
-	log    string
-}
-
-// openWindow starts the app and waits until the frontend has called Go and
-// the built-in Demo answers. Each start appends to the same log, so it
-// waits for the n-th "frontend ready".
-func openWindow(t *testing.T, g *guise, nth int) *runningWindow {
-	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Env = append(g.env, "NO_AT_BRIDGE=1", "DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
-	out, err := os.Create(filepath.Join(t.TempDir(), "stdout.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w := &runningWindow{cmd: cmd, exited: make(chan error, 1), log: filepath.Join(g.home, "logs", "guise.log")}
-	go func() { w.exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		b, _ := os.ReadFile(w.log)
-		if strings.Count(string(b), "frontend ready") >= nth && strings.Count(string(b), "demo identity provider") >= nth {
-			return w
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window did not become ready (start %d):\n%s", nth, b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // dbTime is how the store writes times.
 const dbTime = "2006-01-02T15:04:05.000000000Z"
@@ -81,20 +43,22 @@ func waitEnded(t *testing.T, db *sql.DB, id string) (reason, ended string) {
 // expiry, the restarted app still enforces it (recording the true expiry
 // time), and the database passes integrity_check.
 func TestKilledWindowKeepsTrackingTheSession(t *testing.T) {
+	addr, conn := sessionBus(t)
+	startWatcher(t, addr)
 	g := newGuise(t)
-	w := openWindow(t, g, 1)
+	a := startApp(t, g, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	waitLog(t, a.log, "demo identity provider started", 30*time.Second)
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 	g.ok(nil, "sync", "--env", "demo")
 	var s session
 	g.json(&s, nil, "impersonate", "sandra.ruiz@pioneerenergy.test", "--env", "demo", "--reason", "Customer reports a missing invoice", "--duration", "30m", "--json")
-
 	var gone session // its time runs out while Guise is not running
 	g.json(&gone, nil, "impersonate", "user_000002", "--env", "demo", "--reason", "Customer reports a missing invoice", "--json")
 
-	if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-w.exited
+	a.exited <- <-a.exited // reaped; kept for the cleanup
 	db, err := sql.Open("sqlite", filepath.Join(g.home, "guise.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,10 +69,24 @@ func TestKilledWindowKeepsTrackingTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	openWindow(t, g, 2)
+	a = startApp(t, g, "DBUS_SESSION_BUS_ADDRESS="+addr)
 	if reason, ended := waitEnded(t, db, gone.ID); reason != "expired" || ended != past {
 		t.Fatalf("a session that ran out while Guise was closed: %s at %s, want expired at %s", reason, ended, past)
 	}
+	// The tray comes back with the session, before any CLI command runs.
+	item := traytest.ItemName(a.cmd.Process.Pid)
+	poll(t, 10*time.Second, "the session back in the tray", func() error {
+		items, err := traytest.ReadMenu(conn, item)
+		if err != nil {
+			return err
+		}
+		for _, it := range traytest.Shown(items) {
+			if strings.Contains(it.Label, "sandra.ruiz@pioneerenergy.test") {
+				return nil
+			}
+		}
+		return fmt.Errorf("menu: %+v", items)
+	})
 	var active []session
 	g.json(&active, nil, "sessions", "--active", "--json")
 	if len(active) != 1 || active[0].ID != s.ID || active[0].ExpiresAt != s.ExpiresAt {

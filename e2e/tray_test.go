@@ -38,16 +38,18 @@ func startApp(t *testing.T, g *guise, env ...string) *app {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
+	log := filepath.Join(g.home, "logs", "guise.log")
+	started := logCount(log, "frontend ready") // a restart appends to the same log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	a := &app{cmd: cmd, log: filepath.Join(g.home, "logs", "guise.log"), out: out.Name(), exited: make(chan error, 1)}
+	a := &app{cmd: cmd, log: log, out: out.Name(), exited: make(chan error, 1)}
 	go func() { a.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-a.exited
 	})
-	waitLog(t, a.log, "frontend ready", 90*time.Second)
+	waitLogCount(t, a.log, "frontend ready", started+1, 90*time.Second)
 	return a
 }
 

@@ -30,15 +30,28 @@ func artifact(t *testing.T, name string) string {
 // waitLog waits for a line in the app's log file; never a sleep.
 func waitLog(t *testing.T, path, want string, within time.Duration) {
 	t.Helper()
+	waitLogCount(t, path, want, 1, within)
+}
+
+// waitLogCount waits until the log holds want n times (a restarted app
+// appends to the same log).
+func waitLogCount(t *testing.T, path, want string, n int, within time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), want) {
+		if logCount(path, want) >= n {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(path)
-	t.Fatalf("no %q in the log within %v:\n%s", want, within, b)
+	t.Fatalf("no %q (×%d) in the log within %v:\n%s", want, n, within, b)
+}
+
+// logCount counts want in the log at path.
+func logCount(path, want string) int {
+	b, _ := os.ReadFile(path)
+	return strings.Count(string(b), want)
 }
 
 // TestWindowStartsRendersAndStopsCleanly runs the real app under Xvfb (the

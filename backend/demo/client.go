@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -19,12 +20,23 @@ import (
 // Client is Guise's adapter for the demo identity provider's admin API.
 // It does not retry: the syncer and the service own retries and back-off.
 type Client struct {
-	base string
-	key  string
-	http *http.Client
+	base  string
+	key   string
+	http  *http.Client
+	limit atomic.Int64 // X-RateLimit-Limit last announced; 0 = none
 }
 
-var _ guise.Provider = (*Client)(nil)
+var (
+	_ guise.Provider    = (*Client)(nil)
+	_ guise.RateLimited = (*Client)(nil)
+)
+
+// RateLimit is the limit the server announces on every admin answer
+// (X-RateLimit-Limit requests per second, in fixed one-second windows, so no
+// burst); 0 until an answer said, or when the server sets none.
+func (c *Client) RateLimit() (perSecond float64, burst int) {
+	return float64(c.limit.Load()), 1
+}
 
 // Option configures a Client.
 type Option func(*Client)
@@ -222,6 +234,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		return c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
+	if n, err := strconv.Atoi(resp.Header.Get("X-RateLimit-Limit")); err == nil && n > 0 {
+		c.limit.Store(int64(n))
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
 		return c.transportError(ctx, err)

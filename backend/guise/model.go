@@ -138,7 +138,12 @@ type SyncState struct {
 	RunSince     time.Time `json:"run_since"`      // the updated_after of the run in progress
 	HighWater    time.Time `json:"high_water"`     // newest updated_at seen by a completed run
 	LastSyncedAt time.Time `json:"last_synced_at"` // when the last run completed
-	Users        int       `json:"users"`
-	Orgs         int       `json:"orgs"`
-	LastError    string    `json:"last_error"`
+	// Gen is the sync generation: a full pass takes the next one and stamps
+	// every user it saves with it, so users it did not see (deleted at the
+	// provider) are swept when it completes.
+	Gen        int64     `json:"gen"`
+	LastFullAt time.Time `json:"last_full_at"` // when the last full pass completed
+	Users      int       `json:"users"`
+	Orgs       int       `json:"orgs"`
+	LastError  string    `json:"last_error"`
 }

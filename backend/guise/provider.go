@@ -39,6 +39,14 @@ type SessionStopper interface {
 	StopSession(ctx context.Context, s Session) (Stopped, error)
 }
 
+// RateLimited is implemented by a Provider whose admin API publishes a
+// request rate limit, so that syncs stay under it instead of collecting 429s.
+// perSecond <= 0 means the limit is not known (yet); burst is how many
+// requests may go at once.
+type RateLimited interface {
+	RateLimit() (perSecond float64, burst int)
+}
+
 // UserPage is one page of a user listing.
 type UserPage struct {
 	Users []User

@@ -162,8 +162,10 @@ func (d *DB) CreateEnvironment(ctx context.Context, env guise.Environment, audit
 // DeleteEnvironment removes an environment and its cache; history stays.
 func (d *DB) DeleteEnvironment(ctx context.Context, name string, audit guise.AuditRecord) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM users_fts WHERE rowid IN (SELECT rid FROM users WHERE env = ?)", name); err != nil {
-			return err
+		for _, q := range []string{"DELETE FROM user_terms WHERE env = ?", "DELETE FROM memberships WHERE env = ?"} {
+			if _, err := tx.ExecContext(ctx, q, name); err != nil {
+				return err
+			}
 		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM environments WHERE name = ?", name)
 		if err != nil {

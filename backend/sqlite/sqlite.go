@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -32,6 +33,9 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 type DB struct {
 	db   *sql.DB
 	Path string
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared once: parsing a 200-row INSERT each page is costly
 }
 
 var _ guise.Store = (*DB)(nil)
@@ -77,7 +81,7 @@ func Open(ctx context.Context, p string) (*DB, error) {
 	}
 	db, err := sql.Open("sqlite", dsn(p,
 		"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)",
-		"_pragma=synchronous(NORMAL)", "_txlock=immediate"))
+		"_pragma=synchronous(NORMAL)", "_pragma=temp_store(MEMORY)", "_pragma=cache_size(-16384)", "_txlock=immediate"))
 	if err != nil {
 		return nil, guise.Wrap(guise.EINTERNAL, err, "Cannot open the database %s: %v", p, err)
 	}
@@ -157,7 +161,34 @@ func (d *DB) IntegrityCheck(ctx context.Context) (string, error) {
 }
 
 // Close closes the database, checkpointing the WAL.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.mu.Lock()
+	for _, s := range d.stmts {
+		_ = s.Close()
+	}
+	d.stmts = nil
+	d.mu.Unlock()
+	return d.db.Close()
+}
+
+// stmt returns the statement q prepared once for the database; a
+// transaction uses it through tx.StmtContext, which keeps it per connection.
+func (d *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := d.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if d.stmts == nil {
+		d.stmts = map[string]*sql.Stmt{}
+	}
+	d.stmts[q] = s
+	return s, nil
+}
 
 // write runs fn in an immediate transaction, so writers from several
 // processes queue on the busy timeout instead of failing on upgrade.

@@ -47,7 +47,7 @@ func TestOpenFromEmptyAppliesEveryMigrationWithWAL(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys %d (%v)", fk, err)
 	}
-	for _, table := range []string{"environments", "users", "users_fts", "organizations", "memberships", "sync_state", "sessions", "audit_log", "settings"} {
+	for _, table := range []string{"environments", "users", "user_terms", "organizations", "memberships", "sync_state", "sessions", "audit_log", "settings"} {
 		var n int
 		if err := db.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s missing", table)
@@ -213,7 +213,7 @@ func TestDeleteEnvironmentDropsCacheKeepsHistory(t *testing.T) {
 		t.Errorf("%d cached users left", n)
 	}
 	var fts int
-	db.db.QueryRow("SELECT count(*) FROM users_fts").Scan(&fts)
+	db.db.QueryRow("SELECT count(*) FROM user_terms").Scan(&fts)
 	if fts != 0 {
 		t.Errorf("%d search index rows left", fts)
 	}

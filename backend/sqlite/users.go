@@ -5,105 +5,328 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/guiseapp/guise/backend/guise"
 )
 
-// SaveUsers upserts a page of users with their memberships, keeps the search
-// index in step, and records the sync state, all in one transaction.
+// SaveUsers upserts a page of users with their memberships and search terms,
+// stamped with state.Gen, and records the sync state, all in one transaction:
+// a sync killed at any moment resumes after the last page saved and never
+// leaves half of one. A page costs a handful of multi-row statements, not a
+// few per user: that is what makes a million users an affair of seconds.
 func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, state guise.SyncState) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		upsert, err := tx.PrepareContext(ctx, `INSERT INTO users (env, id, email, name, role, status, metadata, updated_at)
-			VALUES (?,?,?,?,?,?,?,?)
-			ON CONFLICT (env, id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
-				status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at
-			RETURNING rid`)
-		if err != nil {
+		if err := d.saveUsers(ctx, tx, env, users, state.Gen); err != nil {
 			return err
-		}
-		defer upsert.Close()
-		delFTS, err := tx.PrepareContext(ctx, "DELETE FROM users_fts WHERE rowid = ?")
-		if err != nil {
-			return err
-		}
-		defer delFTS.Close()
-		addFTS, err := tx.PrepareContext(ctx, "INSERT INTO users_fts (rowid, email, name, uid, orgs) VALUES (?,?,?,?,?)")
-		if err != nil {
-			return err
-		}
-		defer addFTS.Close()
-		delMem, err := tx.PrepareContext(ctx, "DELETE FROM memberships WHERE env = ? AND user_id = ?")
-		if err != nil {
-			return err
-		}
-		defer delMem.Close()
-		addMem, err := tx.PrepareContext(ctx, "INSERT OR REPLACE INTO memberships (env, user_id, org_id, org_name, role) VALUES (?,?,?,?,?)")
-		if err != nil {
-			return err
-		}
-		defer addMem.Close()
-		addOrg, err := tx.PrepareContext(ctx, "INSERT INTO organizations (env, id, name) VALUES (?,?,?) ON CONFLICT (env, id) DO UPDATE SET name = excluded.name")
-		if err != nil {
-			return err
-		}
-		defer addOrg.Close()
-
-		for _, u := range users {
-			meta, _ := json.Marshal(u.Metadata)
-			var rid int64
-			if err := upsert.QueryRowContext(ctx, env, u.ID, strings.ToLower(u.Email), u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt)).Scan(&rid); err != nil {
-				return err
-			}
-			names := make([]string, 0, len(u.Orgs))
-			if _, err := delMem.ExecContext(ctx, env, u.ID); err != nil {
-				return err
-			}
-			for _, o := range u.Orgs {
-				names = append(names, o.Name)
-				if _, err := addMem.ExecContext(ctx, env, u.ID, o.ID, o.Name, o.Role); err != nil {
-					return err
-				}
-				if _, err := addOrg.ExecContext(ctx, env, o.ID, o.Name); err != nil {
-					return err
-				}
-			}
-			if _, err := delFTS.ExecContext(ctx, rid); err != nil {
-				return err
-			}
-			if _, err := addFTS.ExecContext(ctx, rid, strings.ToLower(u.Email), u.Name, u.ID, strings.Join(names, " ")); err != nil {
-				return err
-			}
 		}
 		state.Env = env
 		return saveSyncState(ctx, tx, state)
 	}), "saving users")
 }
 
-// SaveOrgs upserts organizations.
-func (d *DB) SaveOrgs(ctx context.Context, env string, orgs []guise.Org) error {
-	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		for _, o := range orgs {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO organizations (env, id, name) VALUES (?,?,?) ON CONFLICT (env, id) DO UPDATE SET name = excluded.name", env, o.ID, o.Name); err != nil {
+// stored is what an update needs of a user's previous version.
+type stored struct {
+	rid         int64
+	name, email string
+}
+
+func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guise.User, gen int64) error {
+	if len(users) == 0 {
+		return nil
+	}
+	// A page may name a user twice (updated while being listed): the last wins.
+	idx := make(map[string]int, len(users))
+	page := make([]guise.User, 0, len(users))
+	for _, u := range users {
+		if i, ok := idx[u.ID]; ok {
+			page[i] = u
+			continue
+		}
+		idx[u.ID] = len(page)
+		page = append(page, u)
+	}
+	old, err := storedUsers(ctx, tx, env, page)
+	if err != nil {
+		return err
+	}
+	var next int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), 0) FROM users").Scan(&next); err != nil {
+		return err
+	}
+
+	// Memberships are replaced wholesale: only users seen before can have any.
+	var members []any
+	for _, u := range page {
+		if _, ok := old[u.ID]; ok {
+			members = append(members, u.ID)
+		}
+	}
+	gone := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
+	gone.prefix = []any{env}
+	for _, id := range members {
+		gone.add(id)
+	}
+	if err := gone.flush(); err != nil {
+		return err
+	}
+
+	userRows := d.newBatch(ctx, tx, `INSERT INTO users (rid, env, id, email, name, role, status, metadata, updated_at, gen) VALUES `, 10,
+		` ON CONFLICT (rid) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
+			status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at, gen = excluded.gen`)
+	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms (env, term, rid) VALUES ", 3, "")
+	goneTerms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
+	goneTerms.prefix = []any{env}
+	memberRows := d.newBatch(ctx, tx, "INSERT OR REPLACE INTO memberships (env, user_id, org_id, org_name, role) VALUES ", 5, "")
+	orgRows := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
+		" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
+	orgSeen := map[string]bool{}
+
+	for _, u := range page {
+		email := strings.ToLower(strings.TrimSpace(u.Email))
+		meta, _ := json.Marshal(u.Metadata) // a map of strings: cannot fail
+		o, exists := old[u.ID]
+		rid := o.rid
+		if !exists {
+			next++
+			rid = next
+		}
+		userRows.add(rid, env, u.ID, email, u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt), gen)
+		terms := searchTerms(u.Name, email)
+		if exists {
+			for _, t := range searchTerms(o.name, o.email) {
+				if !contains(terms, t) {
+					goneTerms.add(t, rid)
+				}
+			}
+		}
+		for _, t := range terms {
+			termRows.add(env, t, rid)
+		}
+		for _, org := range u.Orgs {
+			memberRows.add(env, u.ID, org.ID, org.Name, org.Role)
+			if !orgSeen[org.ID] {
+				orgSeen[org.ID] = true
+				orgRows.add(env, org.ID, org.Name)
+			}
+		}
+	}
+	for _, b := range []*batch{goneTerms, userRows, termRows, memberRows, orgRows} {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedUsers reads the previous version of the page's users that are cached.
+func storedUsers(ctx context.Context, tx *sql.Tx, env string, page []guise.User) (map[string]stored, error) {
+	out := map[string]stored{}
+	for from := 0; from < len(page); from += 500 {
+		chunk := page[from:min(from+500, len(page))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, env)
+		for _, u := range chunk {
+			args = append(args, u.ID)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email FROM users WHERE env = ? AND id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s stored
+			var id string
+			if err := rows.Scan(&s.rid, &id, &s.name, &s.email); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = s
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// batch accumulates the rows of one multi-row statement (up to batchRows a
+// statement), so a page costs a few statements instead of a few per row.
+type batch struct {
+	ctx          context.Context
+	d            *DB
+	tx           *sql.Tx
+	head, tail   string
+	cols         int
+	prefix, args []any
+	err          error
+}
+
+const batchRows = 200
+
+func (d *DB) newBatch(ctx context.Context, tx *sql.Tx, head string, cols int, tail string) *batch {
+	return &batch{ctx: ctx, d: d, tx: tx, head: head, cols: cols, tail: tail}
+}
+
+func (b *batch) add(vals ...any) {
+	b.args = append(b.args, vals...)
+	if len(b.args) >= batchRows*b.cols && b.err == nil {
+		b.err = b.flush()
+	}
+}
+
+func (b *batch) flush() error {
+	if b.err != nil || len(b.args) == 0 {
+		return b.err
+	}
+	rows := len(b.args) / b.cols
+	tuple := "(?" + strings.Repeat(",?", b.cols-1) + ")"
+	q := b.head + tuple + strings.Repeat(","+tuple, rows-1) + b.tail
+	args := append(b.prefix, b.args...)
+	b.args = b.args[:0]
+	if rows < batchRows {
+		_, err := b.tx.ExecContext(b.ctx, q, args...)
+		return err
+	}
+	st, err := b.d.stmt(b.ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = b.tx.StmtContext(b.ctx, st).ExecContext(b.ctx, args...)
+	return err
+}
+
+// searchTerms are the keys SearchUsers finds a user by, besides email and
+// id: every tail of the words of the name ("mary ann smith", "ann smith",
+// "smith"), the same of the email's local part where it adds something
+// ("jsmith"), and "@" + the email's domain.
+func searchTerms(name, email string) []string {
+	var terms []string
+	add := func(t string) {
+		if t != "" && !contains(terms, t) {
+			terms = append(terms, t)
+		}
+	}
+	for _, t := range wordTails(name) {
+		add(t)
+	}
+	local, domain, ok := strings.Cut(email, "@")
+	for _, t := range wordTails(local) {
+		add(t)
+	}
+	if ok && domain != "" {
+		add("@" + domain)
+	}
+	return terms
+}
+
+// maxTerm bounds a term: longer names are found by their first words.
+const maxTerm = 80
+
+func wordTails(s string) []string {
+	words := words(s)
+	tails := make([]string, 0, len(words))
+	for i := range words {
+		t := strings.Join(words[i:], " ")
+		if len(t) > maxTerm {
+			t = t[:maxTerm]
+		}
+		tails = append(tails, t)
+	}
+	return tails
+}
+
+// words splits text into lower-case words of letters and digits.
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// SweepUsers deletes the users of env that the full pass of generation gen
+// did not see: they were deleted at the provider. Their sessions stay in
+// the history. It returns how many were removed.
+func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error) {
+	var n int
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email FROM users WHERE env = ? AND gen < ?", env, gen)
+		if err != nil {
+			return err
+		}
+		type gone struct {
+			stored
+			id string
+		}
+		var all []gone
+		for rows.Next() {
+			var g gone
+			if err := rows.Scan(&g.rid, &g.id, &g.name, &g.email); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, g)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		terms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
+		terms.prefix = []any{env}
+		members := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
+		members.prefix = []any{env}
+		users := d.newBatch(ctx, tx, "DELETE FROM users WHERE rid IN (VALUES ", 1, ")")
+		for _, g := range all {
+			for _, t := range searchTerms(g.name, g.email) {
+				terms.add(t, g.rid)
+			}
+			members.add(g.id)
+			users.add(g.rid)
+		}
+		for _, b := range []*batch{terms, members, users} {
+			if err := b.flush(); err != nil {
 				return err
 			}
 		}
+		n = len(all)
 		return nil
+	})
+	return n, internal(err, "removing users deleted at the provider")
+}
+
+// SaveOrgs upserts organizations.
+func (d *DB) SaveOrgs(ctx context.Context, env string, orgs []guise.Org) error {
+	return internal(d.write(ctx, func(tx *sql.Tx) error {
+		b := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
+			" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
+		seen := map[string]bool{}
+		for _, o := range orgs {
+			if !seen[o.ID] {
+				seen[o.ID] = true
+				b.add(env, o.ID, o.Name)
+			}
+		}
+		return b.flush()
 	}), "saving organizations")
 }
 
 // SyncState returns the environment's sync state (zero when never synced).
 func (d *DB) SyncState(ctx context.Context, env string) (guise.SyncState, error) {
 	s := guise.SyncState{Env: env}
-	var runSince, high, last string
-	err := d.db.QueryRowContext(ctx, `SELECT cursor, run_since, high_water, last_synced_at, users, orgs, last_error
-		FROM sync_state WHERE env = ?`, env).Scan(&s.Cursor, &runSince, &high, &last, &s.Users, &s.Orgs, &s.LastError)
+	var runSince, high, last, lastFull string
+	err := d.db.QueryRowContext(ctx, `SELECT cursor, run_since, high_water, last_synced_at, gen, last_full_at, users, orgs, last_error
+		FROM sync_state WHERE env = ?`, env).Scan(&s.Cursor, &runSince, &high, &last, &s.Gen, &lastFull, &s.Users, &s.Orgs, &s.LastError)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
-	s.RunSince, s.HighWater, s.LastSyncedAt = parseTime(runSince), parseTime(high), parseTime(last)
+	s.RunSince, s.HighWater, s.LastSyncedAt, s.LastFullAt = parseTime(runSince), parseTime(high), parseTime(last), parseTime(lastFull)
 	return s, internal(err, "reading the sync state")
 }
 
@@ -113,11 +336,11 @@ func (d *DB) SaveSyncState(ctx context.Context, s guise.SyncState) error {
 }
 
 func saveSyncState(ctx context.Context, tx *sql.Tx, s guise.SyncState) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sync_state (env, cursor, run_since, high_water, last_synced_at, users, orgs, last_error)
-		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (env) DO UPDATE SET cursor = excluded.cursor, run_since = excluded.run_since,
-		high_water = excluded.high_water, last_synced_at = excluded.last_synced_at, users = excluded.users,
-		orgs = excluded.orgs, last_error = excluded.last_error`,
-		s.Env, s.Cursor, fmtTime(s.RunSince), fmtTime(s.HighWater), fmtTime(s.LastSyncedAt), s.Users, s.Orgs, s.LastError)
+	_, err := tx.ExecContext(ctx, `INSERT INTO sync_state (env, cursor, run_since, high_water, last_synced_at, gen, last_full_at, users, orgs, last_error)
+		VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (env) DO UPDATE SET cursor = excluded.cursor, run_since = excluded.run_since,
+		high_water = excluded.high_water, last_synced_at = excluded.last_synced_at, gen = excluded.gen,
+		last_full_at = excluded.last_full_at, users = excluded.users, orgs = excluded.orgs, last_error = excluded.last_error`,
+		s.Env, s.Cursor, fmtTime(s.RunSince), fmtTime(s.HighWater), fmtTime(s.LastSyncedAt), s.Gen, fmtTime(s.LastFullAt), s.Users, s.Orgs, s.LastError)
 	return err
 }
 
@@ -126,164 +349,4 @@ func (d *DB) CountUsers(ctx context.Context, env string) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE env = ?", env).Scan(&n)
 	return n, internal(err, "counting users")
-}
-
-const userCols = "rid, id, email, name, role, status, metadata, updated_at"
-
-// FindUser finds a cached user by id or email.
-func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) {
-	users, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND (id = ? OR email = ?) LIMIT 1", env, sel, strings.ToLower(sel))
-	if err != nil {
-		return guise.User{}, err
-	}
-	if len(users) == 0 {
-		return guise.User{}, guise.Errorf(guise.ENOTFOUND, "No user %q in %s. Check the id or email, or run a sync.", sel, env)
-	}
-	return users[0], d.loadOrgs(ctx, env, users)
-}
-
-// SearchUsers answers as-you-type queries. Exact id or email first, then
-// email prefixes (a B-tree range), then prefix matches on any word of the
-// name, email, id or organization names (FTS5, unranked: ranking a million
-// rows is too slow to type against), scored in Go.
-func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]guise.User, error) {
-	if limit <= 0 || limit > 100000 {
-		limit = 50
-	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	if q == "" {
-		all, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", env, limit)
-		if err != nil {
-			return nil, err
-		}
-		return all, d.loadOrgs(ctx, env, all)
-	}
-	seen := map[string]bool{}
-	var found []guise.User
-	add := func(users []guise.User) {
-		for _, u := range users {
-			if !seen[u.ID] {
-				seen[u.ID] = true
-				found = append(found, u)
-			}
-		}
-	}
-	exact, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND (id = ? OR email = ?)", env, query, q)
-	if err != nil {
-		return nil, err
-	}
-	add(exact)
-	prefix, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND email >= ? AND email < ? ORDER BY email LIMIT ?", env, q, q+"\U0010FFFF", limit)
-	if err != nil {
-		return nil, err
-	}
-	add(prefix)
-	if match := ftsQuery(q); match != "" && len(found) < limit {
-		words, err := d.queryUsers(ctx, "SELECT u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at FROM users_fts f JOIN users u ON u.rid = f.rowid WHERE users_fts MATCH ? AND u.env = ? LIMIT ?", match, env, limit*4)
-		if err != nil {
-			return nil, err
-		}
-		add(words)
-	}
-	slices.SortStableFunc(found, func(a, b guise.User) int {
-		if sa, sb := score(a, q), score(b, q); sa != sb {
-			return sa - sb
-		}
-		return strings.Compare(a.Email, b.Email)
-	})
-	if len(found) > limit {
-		found = found[:limit]
-	}
-	return found, d.loadOrgs(ctx, env, found)
-}
-
-// orgBatch bounds the variables of one membership query.
-const orgBatch = 500
-
-// score ranks a match: lower is better.
-func score(u guise.User, q string) int {
-	name := strings.ToLower(u.Name)
-	switch {
-	case u.Email == q || strings.EqualFold(u.ID, q):
-		return 0
-	case strings.HasPrefix(u.Email, q):
-		return 1
-	case strings.HasPrefix(name, q):
-		return 2
-	case strings.HasPrefix(strings.ToLower(u.ID), q):
-		return 3
-	case strings.Contains(name, q) || strings.Contains(u.Email, q):
-		return 4
-	default:
-		return 5
-	}
-}
-
-// ftsQuery turns typed text into an FTS5 prefix query: every word must
-// start some word of the row. Punctuation separates words, as the tokenizer does.
-func ftsQuery(q string) string {
-	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for i, w := range words {
-		words[i] = `"` + w + `"*`
-	}
-	return strings.Join(words, " ")
-}
-
-func (d *DB) queryUsers(ctx context.Context, query string, args ...any) ([]guise.User, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, internal(err, "searching users")
-	}
-	defer rows.Close()
-	var out []guise.User
-	for rows.Next() {
-		var u guise.User
-		var rid int64
-		var meta, updated string
-		if err := rows.Scan(&rid, &u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &meta, &updated); err != nil {
-			return nil, internal(err, "searching users")
-		}
-		_ = json.Unmarshal([]byte(meta), &u.Metadata)
-		u.UpdatedAt = parseTime(updated)
-		out = append(out, u)
-	}
-	return out, internal(rows.Err(), "searching users")
-}
-
-// loadOrgs fills the organizations of users, a batch of users a query.
-func (d *DB) loadOrgs(ctx context.Context, env string, users []guise.User) error {
-	for len(users) > orgBatch {
-		if err := d.loadOrgs(ctx, env, users[:orgBatch]); err != nil {
-			return err
-		}
-		users = users[orgBatch:]
-	}
-	if len(users) == 0 {
-		return nil
-	}
-	idx := make(map[string]int, len(users))
-	args := []any{env}
-	for i := range users {
-		users[i].Env = env
-		users[i].Orgs = []guise.Org{}
-		idx[users[i].ID] = i
-		args = append(args, users[i].ID)
-	}
-	rows, err := d.db.QueryContext(ctx, "SELECT user_id, org_id, org_name, role FROM memberships WHERE env = ? AND user_id IN (?"+
-		strings.Repeat(",?", len(users)-1)+") ORDER BY org_name", args...)
-	if err != nil {
-		return internal(err, "reading organizations")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid string
-		var o guise.Org
-		if err := rows.Scan(&uid, &o.ID, &o.Name, &o.Role); err != nil {
-			return internal(err, "reading organizations")
-		}
-		if i, ok := idx[uid]; ok {
-			users[i].Orgs = append(users[i].Orgs, o)
-		}
-	}
-	return internal(rows.Err(), "reading organizations")
 }

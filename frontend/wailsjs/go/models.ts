@@ -514,6 +514,9 @@ export namespace guise {
 	    high_water: any;
 	    // Go type: time
 	    last_synced_at: any;
+	    gen: number;
+	    // Go type: time
+	    last_full_at: any;
 	    users: number;
 	    orgs: number;
 	    last_error: string;
@@ -529,6 +532,8 @@ export namespace guise {
 	        this.run_since = this.convertValues(source["run_since"], null);
 	        this.high_water = this.convertValues(source["high_water"], null);
 	        this.last_synced_at = this.convertValues(source["last_synced_at"], null);
+	        this.gen = source["gen"];
+	        this.last_full_at = this.convertValues(source["last_full_at"], null);
 	        this.users = source["users"];
 	        this.orgs = source["orgs"];
 	        this.last_error = source["last_error"];
