@@ -126,6 +126,22 @@ func (g *guise) json(v any, extraEnv []string, args ...string) {
 	}
 }
 
+// poll retries cond every 20 ms until it returns nil or within passes.
+func poll(t *testing.T, within time.Duration, what string, cond func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := cond()
+		if err == nil {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v: %v", what, within, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // freeAddr returns a loopback address nothing listens on.
 func freeAddr(t *testing.T) string {
 	t.Helper()

@@ -120,22 +120,6 @@ func TestWindowStartsRendersAndStopsCleanly(t *testing.T) {
 	}
 }
 
-// poll retries cond every 20 ms until it returns nil or within passes.
-func poll(t *testing.T, within time.Duration, what string, cond func() error) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for {
-		err := cond()
-		if err == nil {
-			return time.Since(start)
-		}
-		if time.Since(start) > within {
-			t.Fatalf("%s: not within %v: %v", what, within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // distinctColours counts the colours of a sample of the image's pixels.
 func distinctColours(t *testing.T, path string) int {
 	t.Helper()
