@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -106,25 +107,6 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	if !envName.MatchString(in.Name) {
 		return EnvView{}, guise.FieldError("name", "An environment name is 1–40 lower-case letters, digits or dashes, like acme-prod.")
 	}
-	if !slices.Contains(guise.Providers, in.Provider) {
-		return EnvView{}, guise.FieldError("provider", "Unknown provider %q; choose one of %s.", in.Provider, strings.Join(guise.Providers, ", "))
-	}
-	if strings.TrimSpace(in.BaseURL) == "" {
-		in.BaseURL = defaultBaseURL(in.Provider, in.Settings)
-	}
-	secret := in.Secret
-	if in.Provider != guise.ProviderDemo && secret == "" {
-		if secret, err = svc.Secrets.Get(in.Name); err != nil {
-			return EnvView{}, guise.FieldError("secret", "A %s environment needs its API secret.", in.Provider)
-		}
-	}
-	if in.Settings == nil {
-		in.Settings = map[string]string{}
-	}
-	if _, err := requestTimeout(guise.Environment{Settings: in.Settings}); err != nil {
-		return EnvView{}, err
-	}
-	delete(in.Settings, "builtin")
 	// Before the secret is stored: a clash must not replace the key of the
 	// environment that already has this name.
 	if _, err := svc.Store.Environment(ctx, in.Name); err == nil {
@@ -132,15 +114,7 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 	} else if guise.ErrorCode(err) != guise.ENOTFOUND {
 		return EnvView{}, err
 	}
-	if in.Provider != guise.ProviderDemo {
-		// The adapter's constructor knows which settings it needs: a
-		// missing one is caught now, not at the first impersonation.
-		probe := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: in.BaseURL, Settings: in.Settings}
-		if _, err := e.a.provider(probe, secret); guise.ErrorCode(err) == guise.EINVALID {
-			return EnvView{}, err
-		}
-	}
-	if err := checkBaseURL(in.BaseURL); err != nil {
+	if err := e.check(svc, &in); err != nil {
 		return EnvView{}, err
 	}
 	if in.Secret != "" {
@@ -148,7 +122,7 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 			return EnvView{}, err
 		}
 	}
-	env := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: strings.TrimRight(in.BaseURL, "/"), Settings: in.Settings, CreatedAt: time.Now().UTC()}
+	env := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: in.BaseURL, Settings: in.Settings, CreatedAt: time.Now().UTC()}
 	agent, _ := svc.Agent(ctx)
 	if err := svc.Store.CreateEnvironment(ctx, env, guise.AuditRecord{At: env.CreatedAt, Kind: guise.AuditEnvAdded, Env: env.Name, Agent: agent.Email, Detail: env.Provider + " " + env.BaseURL}); err != nil {
 		if in.Secret != "" && guise.ErrorCode(err) != guise.ECONFLICT {
@@ -157,6 +131,84 @@ func (e *Environments) Add(in EnvInput) (EnvView, error) {
 		return EnvView{}, err
 	}
 	return e.view(ctx, svc, env)
+}
+
+// Edit changes an environment's base URL, settings and, when in.Secret is
+// set, its secret. The name and provider stay; the change is audited
+// without any secret value.
+func (e *Environments) Edit(in EnvInput) (EnvView, error) {
+	ctx, cancel := e.a.callCtx()
+	defer cancel()
+	svc, err := e.a.Service()
+	if err != nil {
+		return EnvView{}, err
+	}
+	old, err := svc.Store.Environment(ctx, strings.TrimSpace(in.Name))
+	if err != nil {
+		return EnvView{}, err
+	}
+	if old.Settings["builtin"] == "true" {
+		return EnvView{}, guise.Errorf(guise.EINVALID, "The built-in Demo environment is managed by Guise and cannot be edited; add another Demo environment to try other settings.")
+	}
+	if in.Provider != "" && in.Provider != old.Provider {
+		return EnvView{}, guise.FieldError("provider", "An environment keeps its provider (%s); add a new environment for %s.", old.Provider, in.Provider)
+	}
+	in.Name, in.Provider = old.Name, old.Provider
+	if err := e.check(svc, &in); err != nil {
+		return EnvView{}, err
+	}
+	env := old
+	env.BaseURL, env.Settings = in.BaseURL, in.Settings
+	changes := envChanges(old, env, in.Secret != "")
+	if changes == "" {
+		return e.view(ctx, svc, old)
+	}
+	agent, _ := svc.Agent(ctx)
+	if err := svc.Store.UpdateEnvironment(ctx, env, guise.AuditRecord{At: time.Now().UTC(), Kind: guise.AuditEnvChanged, Env: env.Name, Agent: agent.Email, Detail: changes}); err != nil {
+		return EnvView{}, err
+	}
+	if in.Secret != "" {
+		if err := svc.Secrets.Set(env.Name, in.Secret); err != nil {
+			return EnvView{}, guise.Wrap(guise.ErrorCode(err), err, "The settings of %s were saved, but not the new secret: %s", env.Name, guise.ErrorMessage(err))
+		}
+	}
+	return e.view(ctx, svc, env)
+}
+
+// check validates and completes an environment's input for Add and Edit:
+// a known provider, a default base URL, a secret at hand, settings the
+// provider's adapter accepts, and an https base URL (http only on loopback).
+func (e *Environments) check(svc *guise.Service, in *EnvInput) error {
+	if !slices.Contains(guise.Providers, in.Provider) {
+		return guise.FieldError("provider", "Unknown provider %q; choose one of %s.", in.Provider, strings.Join(guise.Providers, ", "))
+	}
+	if in.Settings == nil {
+		in.Settings = map[string]string{}
+	}
+	delete(in.Settings, "builtin")
+	in.BaseURL = strings.TrimRight(strings.TrimSpace(in.BaseURL), "/")
+	if in.BaseURL == "" {
+		in.BaseURL = defaultBaseURL(in.Provider, in.Settings)
+	}
+	secret := in.Secret
+	if in.Provider != guise.ProviderDemo && secret == "" {
+		var err error
+		if secret, err = svc.Secrets.Get(in.Name); err != nil {
+			return guise.FieldError("secret", "A %s environment needs its API secret.", in.Provider)
+		}
+	}
+	if _, err := requestTimeout(guise.Environment{Settings: in.Settings}); err != nil {
+		return err
+	}
+	if in.Provider != guise.ProviderDemo {
+		// The adapter's constructor knows which settings it needs: a
+		// missing one is caught now, not at the first impersonation.
+		probe := guise.Environment{Name: in.Name, Provider: in.Provider, BaseURL: in.BaseURL, Settings: in.Settings}
+		if _, err := e.a.provider(probe, secret); guise.ErrorCode(err) == guise.EINVALID {
+			return err
+		}
+	}
+	return checkBaseURL(in.BaseURL)
 }
 
 // checkBaseURL insists on https, except on loopback where the Demo and tests live.
@@ -172,6 +224,37 @@ func checkBaseURL(raw string) error {
 		return guise.FieldError("base_url", "Use https:// for %s; plain http is allowed only on this machine (127.0.0.1, localhost).", u.Host)
 	}
 	return nil
+}
+
+// envChanges describes an edit for the audit log, naming settings but never
+// a secret's value; "" when nothing changed.
+func envChanges(old, now guise.Environment, secret bool) string {
+	var parts []string
+	if old.BaseURL != now.BaseURL {
+		parts = append(parts, fmt.Sprintf("base_url %s → %s", old.BaseURL, now.BaseURL))
+	}
+	keys := slices.Sorted(maps.Keys(now.Settings))
+	for k := range old.Settings {
+		if _, ok := now.Settings[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		was, ok := old.Settings[k]
+		is, still := now.Settings[k]
+		switch {
+		case !ok:
+			parts = append(parts, fmt.Sprintf("%s set to %s", k, is))
+		case !still:
+			parts = append(parts, k+" removed")
+		case was != is:
+			parts = append(parts, fmt.Sprintf("%s %s → %s", k, was, is))
+		}
+	}
+	if secret {
+		parts = append(parts, "secret replaced")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Remove removes an environment, its cache and its secret; history stays.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -65,15 +66,9 @@ never from an argument. It is kept in the OS keychain, never on disk.`,
 			if err != nil {
 				return err
 			}
-			secret := ""
-			if secretStdin {
-				b, err := io.ReadAll(io.LimitReader(st.opts.Stdin, 64<<10))
-				if err != nil {
-					return guise.Wrap(guise.EINVALID, err, "Cannot read the secret from standard input: %v", err)
-				}
-				if secret = strings.TrimSpace(string(b)); secret == "" {
-					return guise.FieldError("secret", "--secret-stdin was given but standard input was empty.")
-				}
+			secret, err := st.readSecret(secretStdin)
+			if err != nil {
+				return err
 			}
 			return st.withApp(cmd, func(_ context.Context, ap *app.App) error {
 				v, err := ap.Environments.Add(app.EnvInput{Name: a[0], Provider: provider, BaseURL: baseURL, Settings: settings, Secret: secret})
@@ -94,6 +89,59 @@ never from an argument. It is kept in the OS keychain, never on disk.`,
 	add.Flags().StringArrayVar(&sets, "set", nil, "a provider setting KEY=VALUE (repeatable)")
 	add.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read the secret from standard input")
 	_ = add.MarkFlagRequired("provider")
+
+	var editURL string
+	var editSets, unsets []string
+	var editStdin bool
+	edit := &cobra.Command{
+		Use:   "edit NAME [--base-url URL] [--set KEY=VALUE]... [--unset KEY]... [--secret-stdin]",
+		Short: "Change an environment's base URL, settings or secret",
+		Long: `Change an environment. Settings not named keep their value; --unset removes one.
+A new secret comes from standard input with --secret-stdin (never an argument) and goes
+to the OS keychain. The change is recorded in the audit log, without the secret.`,
+		Args: args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			sets, err := parseSettings(editSets)
+			if err != nil {
+				return err
+			}
+			secret, err := st.readSecret(editStdin)
+			if err != nil {
+				return err
+			}
+			return st.withApp(cmd, func(ctx context.Context, ap *app.App) error {
+				svc, err := ap.Service()
+				if err != nil {
+					return err
+				}
+				cur, err := svc.Store.Environment(ctx, a[0])
+				if err != nil {
+					return err
+				}
+				in := app.EnvInput{Name: cur.Name, Provider: cur.Provider, BaseURL: cur.BaseURL, Settings: maps.Clone(cur.Settings), Secret: secret}
+				if in.Settings == nil {
+					in.Settings = map[string]string{}
+				}
+				if cmd.Flags().Changed("base-url") {
+					in.BaseURL = editURL
+				}
+				maps.Copy(in.Settings, sets)
+				for _, k := range unsets {
+					delete(in.Settings, k)
+				}
+				v, err := ap.Environments.Edit(in)
+				if err != nil {
+					return err
+				}
+				st.outf("Saved %s (%s, %s).\n", v.Name, v.Provider, v.BaseURL)
+				return nil
+			})
+		},
+	}
+	edit.Flags().StringVar(&editURL, "base-url", "", "the provider's API base URL (empty: the provider's default)")
+	edit.Flags().StringArrayVar(&editSets, "set", nil, "set a provider setting KEY=VALUE (repeatable)")
+	edit.Flags().StringArrayVar(&unsets, "unset", nil, "remove a provider setting (repeatable)")
+	edit.Flags().BoolVar(&editStdin, "secret-stdin", false, "read a new secret from standard input")
 
 	remove := &cobra.Command{
 		Use:   "remove NAME",
@@ -147,8 +195,24 @@ never from an argument. It is kept in the OS keychain, never on disk.`,
 		},
 	}
 	test.Flags().BoolVar(&testJSON, "json", false, "print JSON")
-	cmd.AddCommand(list, add, remove, test)
+	cmd.AddCommand(list, add, edit, remove, test)
 	return cmd
+}
+
+// readSecret reads a secret from standard input when asked to.
+func (st *cliState) readSecret(fromStdin bool) (string, error) {
+	if !fromStdin {
+		return "", nil
+	}
+	b, err := io.ReadAll(io.LimitReader(st.opts.Stdin, 64<<10))
+	if err != nil {
+		return "", guise.Wrap(guise.EINVALID, err, "Cannot read the secret from standard input: %v", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", guise.FieldError("secret", "--secret-stdin was given but standard input was empty.")
+	}
+	return secret, nil
 }
 
 // parseSettings reads repeated --set KEY=VALUE flags. Keys are lower-case

@@ -205,3 +205,45 @@ func TestAStopTheProviderCannotConfirmStaysPendingUntilItCan(t *testing.T) {
 	}
 	chainCount(t, g)
 }
+
+// TestEditAnEnvironment changes an environment's settings through the CLI:
+// settings merge, a bad value is refused with its field and changes nothing,
+// the built-in Demo is left alone, and the audit log records what changed.
+func TestEditAnEnvironment(t *testing.T) {
+	g := newGuise(t)
+	addr, key := freeAddr(t), "demo_sk_edit_"+fmt.Sprint(time.Now().UnixNano())
+	g.startDemo(addr, key)
+	secret := []string{"GUISE_SECRET_SHOP=" + key}
+	g.ok(secret, "env", "add", "shop", "--provider", "demo", "--base-url", "http://"+addr, "--set", "timeout=5s")
+	if r := g.run(secret, "env", "edit", "shop", "--set", "timeout=soon"); r.code != 1 || !strings.Contains(r.stderr, "timeout") {
+		t.Fatalf("a bad timeout: exit %d %q", r.code, r.stderr)
+	}
+	if r := g.run(secret, "env", "edit", "shop", "--base-url", "http://example.com"); r.code != 1 || !strings.Contains(r.stderr, "https") {
+		t.Fatalf("plain http off loopback: exit %d %q", r.code, r.stderr)
+	}
+	g.ok(secret, "env", "edit", "shop", "--set", "timeout=20s", "--set", "note=eu")
+	g.ok(secret, "env", "edit", "shop", "--unset", "note")
+	var envs []struct {
+		Name     string            `json:"name"`
+		BaseURL  string            `json:"base_url"`
+		Settings map[string]string `json:"settings"`
+	}
+	g.json(&envs, nil, "env", "list", "--json")
+	for _, e := range envs {
+		if e.Name == "shop" && (e.BaseURL != "http://"+addr || len(e.Settings) != 1 || e.Settings["timeout"] != "20s") {
+			t.Fatalf("after the edits: %+v", e)
+		}
+	}
+	if out := g.ok(secret, "env", "test", "shop"); !strings.Contains(out, "ok") {
+		t.Fatalf("the edited environment no longer works: %s", out)
+	}
+	if r := g.run(nil, "env", "edit", "demo", "--set", "timeout=9s"); r.code != 1 || !strings.Contains(r.stderr, "built-in") {
+		t.Fatalf("editing the built-in Demo: exit %d %q", r.code, r.stderr)
+	}
+	out := g.ok(nil, "audit", "export", "--format", "csv")
+	for _, want := range []string{"environment.changed", "note set to eu, timeout 5s → 20s", "note removed"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the audit log lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -20,6 +20,7 @@ const (
 	AuditRefused       = "impersonation.refused"
 	AuditEnvAdded      = "environment.added"
 	AuditEnvRemoved    = "environment.removed"
+	AuditEnvChanged    = "environment.changed"
 	AuditPolicy        = "policy.changed"
 	AuditAgent         = "agent.changed"
 )

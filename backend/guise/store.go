@@ -14,6 +14,9 @@ type Store interface {
 	Environment(ctx context.Context, name string) (Environment, error)
 	// CreateEnvironment returns ECONFLICT when the name is taken.
 	CreateEnvironment(ctx context.Context, env Environment, audit AuditRecord) error
+	// UpdateEnvironment replaces the base URL and settings of an existing
+	// environment (ENOTFOUND when there is none) and appends the audit record.
+	UpdateEnvironment(ctx context.Context, env Environment, audit AuditRecord) error
 	// DeleteEnvironment removes the environment and its cache, never its history.
 	DeleteEnvironment(ctx context.Context, name string, audit AuditRecord) error
 

@@ -5,6 +5,8 @@ import {guise} from '../models';
 
 export function Add(arg1:app.EnvInput):Promise<app.EnvView>;
 
+export function Edit(arg1:app.EnvInput):Promise<app.EnvView>;
+
 export function List():Promise<Array<app.EnvView>>;
 
 export function Remove(arg1:string):Promise<void>;

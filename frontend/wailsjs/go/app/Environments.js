@@ -6,6 +6,10 @@ export function Add(arg1) {
   return window['go']['app']['Environments']['Add'](arg1);
 }
 
+export function Edit(arg1) {
+  return window['go']['app']['Environments']['Edit'](arg1);
+}
+
 export function List() {
   return window['go']['app']['Environments']['List']();
 }
