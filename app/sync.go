@@ -28,9 +28,11 @@ func (a *App) SyncNow(ctx context.Context, env string, report func(syncer.Progre
 	}
 	prov, err := svc.Provider(ctx, e)
 	if err != nil {
+		a.reach.observe(env, err)
 		return syncer.Progress{}, offlineHint(e, err)
 	}
 	p, err := a.syncer.Sync(ctx, env, prov, report)
+	a.reach.observe(env, err)
 	if err != nil {
 		a.log.Warn("sync stopped", "env", env, "users", p.Users, "err", err)
 		return p, offlineHint(e, err)

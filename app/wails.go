@@ -40,11 +40,14 @@ func (a *App) startup(ctx context.Context) {
 		runtime.Quit(ctx)
 		return
 	}
-	go a.StartDemoServers(ctx)
 	bg, cancel := context.WithCancel(context.Background())
 	a.mu.Lock()
 	a.stopBg, a.bgDone = cancel, make(chan struct{})
 	a.mu.Unlock()
+	go func() {
+		a.StartDemoServers(ctx)
+		a.probeEnvironments(bg) // after the Demo is up, so it is not reported offline
+	}()
 	go a.watchExpiry(bg)
 	a.startTray(ctx)
 }
@@ -98,6 +101,9 @@ func (a *App) watchExpiry(ctx context.Context) {
 				a.log.Warn("retrying stops", "err", err)
 			} else if len(done) > 0 {
 				a.log.Info("pending stops confirmed", "count", len(done))
+				for _, r := range done {
+					a.reach.observe(r.Session.Env, nil)
+				}
 			}
 		}
 	}
