@@ -9,7 +9,7 @@ import { SyncProvider } from './SyncState'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
 
-const progress = (p: Partial<SyncProgress> = {}): SyncProgress => ({ env: 'demo', users: 0, orgs: 0, pages: 0, rate: 0, eta_seconds: -1, done: false, error: null, ...p })
+const progress = (p: Partial<SyncProgress> = {}): SyncProgress => ({ env: 'demo', users: 0, orgs: 0, pages: 0, total: 0, rate: 0, eta_seconds: -1, done: false, error: null, ...p })
 
 function mount(env: EnvView = makeEnv(), onOpenEnvironments?: () => void) {
   return render(
