@@ -68,6 +68,7 @@ type App struct {
 	bgDone  chan struct{}
 	started bool
 	tray    *trayWiring // the window's tray; nil in the CLI
+	reach   *reachTracker
 
 	Environments  *Environments
 	Users         *Users
@@ -89,6 +90,7 @@ func New(cfg Config) *App {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}}
 	a.browser = newSessionBrowser(cfg)
+	a.reach = newReachTracker(a.events.Emit)
 	a.Environments = &Environments{a}
 	a.Users = &Users{a}
 	a.Impersonation = &Impersonation{a}

@@ -35,6 +35,9 @@ type EnvView struct {
 	// since the first of the month (UTC), failed ones excepted: some
 	// providers' plans cap them (Clerk's free plan: 5 a month).
 	ImpersonationsThisMonth int `json:"impersonations_this_month"`
+	// Reachability is whether this Guise reached the provider the last time
+	// it tried; updates come as env:status events.
+	Reachability Reachability `json:"reachability"`
 }
 
 // EnvInput is a new environment. Secret is optional for demo environments.
@@ -87,7 +90,7 @@ func (e *Environments) view(ctx context.Context, svc *guise.Service, env guise.E
 	_, serr := svc.Secrets.Get(env.Name)
 	v := EnvView{ImpersonationsThisMonth: month, Name: env.Name, Provider: env.Provider, BaseURL: env.BaseURL, Settings: env.Settings,
 		HasSecret: serr == nil, SecretWhere: svc.Secrets.Where(), Builtin: env.Settings["builtin"] == "true",
-		Users: n, LastError: st.LastError}
+		Users: n, LastError: st.LastError, Reachability: e.a.reach.get(env.Name)}
 	if !st.LastSyncedAt.IsZero() {
 		t := st.LastSyncedAt
 		v.LastSyncedAt = &t
@@ -279,6 +282,7 @@ func (e *Environments) Remove(name string) error {
 	if err := svc.Store.DeleteEnvironment(ctx, name, guise.AuditRecord{At: time.Now().UTC(), Kind: guise.AuditEnvRemoved, Env: name, Agent: agent.Email}); err != nil {
 		return err
 	}
+	e.a.reach.forget(name)
 	return svc.Secrets.Delete(name)
 }
 
@@ -296,9 +300,11 @@ func (e *Environments) Test(name string) ([]guise.CheckResult, error) {
 	}
 	prov, err := svc.Provider(ctx, env)
 	if err != nil {
+		e.a.reach.observe(env.Name, err)
 		return []guise.CheckResult{{Name: "secret", OK: false, Detail: guise.ErrorMessage(err)}}, nil
 	}
 	res := prov.Check(ctx)
+	e.a.reach.observeChecks(ctx, env, res)
 	n, err := svc.ImpersonationsThisMonth(ctx, env.Name)
 	if err != nil {
 		return nil, err

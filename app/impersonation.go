@@ -37,6 +37,7 @@ func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
 		return guise.Session{}, guise.FieldError("duration", "The duration must be positive.")
 	}
 	s, err := svc.Impersonate(ctx, guise.Request{Env: in.Env, User: in.User, Org: in.Org, Reason: in.Reason, Ticket: in.Ticket, Duration: time.Duration(in.Minutes) * time.Minute})
+	i.a.reach.observe(in.Env, err)
 	if err != nil {
 		if env, eerr := svc.Store.Environment(ctx, in.Env); eerr == nil {
 			err = offlineHint(env, err)
@@ -60,6 +61,9 @@ func (i *Impersonation) Stop(id string) (guise.StopResult, error) {
 		return guise.StopResult{}, err
 	}
 	r, err := svc.Stop(ctx, id)
+	if err != nil || (!r.Already && r.Session.ProviderRef != "") {
+		i.a.reach.observe(r.Session.Env, err)
+	}
 	if err != nil {
 		return r, err
 	}
@@ -77,6 +81,11 @@ func (i *Impersonation) StopAll() ([]guise.StopResult, error) {
 	}
 	r, err := svc.StopAll(ctx)
 	i.a.log.Info("stop all", "stopped", len(r), "err", err)
+	for _, res := range r {
+		if !res.Already && res.Session.ProviderRef != "" {
+			i.a.reach.observe(res.Session.Env, nil)
+		}
+	}
 	if r == nil {
 		r = []guise.StopResult{}
 	}

@@ -43,6 +43,11 @@ func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
 				return
 			}
 			if p.Error != nil {
+				a.reach.observe(p.Env, p.Error)
+			} else {
+				a.reach.observe(p.Env, nil) // not p.Error: a nil *guise.Error is a non-nil error
+			}
+			if p.Error != nil {
 				a.log.Warn("background sync stopped", "env", p.Env, "users", p.Users, "err", p.Error)
 			} else {
 				a.log.Info("background sync done", "env", p.Env, "users", p.Users, "swept", p.Swept, "full", p.Full)
@@ -104,6 +109,7 @@ func (a *App) SyncWith(ctx context.Context, env string, opts syncer.Options, rep
 		return syncer.Progress{}, err
 	}
 	p, err := eng.Run(ctx, env, opts, report)
+	a.reach.observe(env, err)
 	if err != nil {
 		a.log.Warn("sync stopped", "env", env, "users", p.Users, "err", err)
 		return p, offlineHint(e, err)

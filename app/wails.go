@@ -40,14 +40,15 @@ func (a *App) startup(ctx context.Context) {
 		runtime.Quit(ctx)
 		return
 	}
-	go func() {
-		a.StartDemoServers(ctx)
-		a.StartSyncLoops(ctx)
-	}()
 	bg, cancel := context.WithCancel(context.Background())
 	a.mu.Lock()
 	a.stopBg, a.bgDone = cancel, make(chan struct{})
 	a.mu.Unlock()
+	go func() {
+		a.StartDemoServers(ctx)
+		a.probeEnvironments(bg) // after the Demo is up, so it is not reported offline
+		a.StartSyncLoops(ctx)
+	}()
 	go a.watchExpiry(bg)
 	a.startTray(ctx)
 }
@@ -101,6 +102,9 @@ func (a *App) watchExpiry(ctx context.Context) {
 				a.log.Warn("retrying stops", "err", err)
 			} else if len(done) > 0 {
 				a.log.Info("pending stops confirmed", "count", len(done))
+				for _, r := range done {
+					a.reach.observe(r.Session.Env, nil)
+				}
 			}
 		}
 	}

@@ -118,6 +118,9 @@ test('search, impersonate with an org, banner, stop, history', { timeout: START_
     await page.getByTestId('agent-name').fill(AGENT.name)
     await page.getByTestId('agent-save').click()
     await page.getByTestId('agent-form').getByText('Saved.').waitFor()
+    // Issue 11: where impersonations open, and which browser isolation would use (Debian's chromium here).
+    assert.equal(await page.getByTestId('browser-system-radio').isChecked(), true, 'a new home opens impersonations in the system browser')
+    assert.match(await page.getByTestId('browser-isolated').innerText(), /Isolated sessions use Chromium/)
   })
 
   await step('synced', async () => {

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import * as backend from '@/lib/backend'
 import { makeDetail, makeEnv, makeSession, makeSettings, makeUser } from '@/testing/builders'
+import type { Reachability } from '@/lib/types'
 import { emit } from '@/testing/mock-backend'
 import { App } from './App'
 
@@ -88,5 +89,37 @@ describe('App', () => {
     await userEvent.click(screen.getByTestId('banner-stop'))
     await waitFor(() => expect(screen.queryByTestId('banner-item')).not.toBeInTheDocument())
     expect(backend.stopImpersonation).toHaveBeenCalledWith(session.id)
+  })
+
+  it('shows an environment going offline and back, live from env:status, in the switcher, on Users and on Environments', async () => {
+    // Go answers List with the reachability it holds, as the events say.
+    let reach: Reachability = { state: 'ok', detail: '', since: new Date().toISOString() }
+    vi.mocked(backend.listEnvironments).mockImplementation(async () => [makeEnv({ reachability: reach }), makeEnv({ name: 'prod', provider: 'clerk', builtin: false })])
+    render(<App />)
+    await screen.findByTestId('search-input')
+    await waitFor(() => expect(screen.getByRole('option', { name: 'demo · demo' })).toBeInTheDocument())
+    expect(screen.queryByTestId('env-offline')).not.toBeInTheDocument()
+
+    reach = { state: 'offline', detail: 'Cannot reach the demo server at http://127.0.0.1:7777: connection refused.', since: new Date().toISOString() }
+    emit('env:status', { env: 'demo', reachability: reach })
+    expect(await screen.findByRole('option', { name: 'demo · demo · offline' })).toBeInTheDocument()
+    expect(screen.getByRole('option', { name: 'prod · clerk' })).toBeInTheDocument()
+    expect(screen.getByTestId('env-offline')).toHaveTextContent('offline demo cannot be reached; searching uses the cache.')
+    expect(screen.getByTestId('env-offline-notice')).toHaveTextContent(
+      'demo is offline: Cannot reach the demo server at http://127.0.0.1:7777: connection refused. Search and history work from the cache',
+    )
+    // Search keeps working from the cache.
+    await userEvent.type(screen.getByTestId('search-input'), 'ada')
+    await waitFor(() => expect(backend.searchUsers).toHaveBeenLastCalledWith('demo', 'ada', expect.any(Number)))
+
+    await userEvent.click(screen.getByTestId('nav-environments'))
+    const row = (await screen.findAllByTestId('env-row'))[0]
+    expect(within(row).getByTestId('env-reach')).toHaveTextContent('offline since just now')
+    expect(within(row).getByTestId('env-reach')).toHaveTextContent('connection refused')
+
+    reach = { state: 'ok', detail: '', since: new Date().toISOString() }
+    emit('env:status', { env: 'demo', reachability: reach })
+    await waitFor(() => expect(within(row).getByTestId('env-reach')).toHaveTextContent('online'))
+    expect(screen.queryByTestId('env-offline')).not.toBeInTheDocument()
   })
 })

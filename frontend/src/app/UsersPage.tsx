@@ -2,6 +2,7 @@
 // do not import each other.
 import { useRef, useState } from 'react'
 import { EmptyState } from '@/components/ui'
+import { isOffline } from '@/features/environments/Reachability'
 import { useActiveSessions } from '@/features/impersonation/ActiveSessions'
 import { ImpersonateDialog } from '@/features/impersonation/ImpersonateDialog'
 import { SyncBar } from '@/features/sync/SyncBar'
@@ -58,6 +59,18 @@ export function UsersPage({ env, query, onQueryChange, selectedId, onSelect, age
 
   return (
     <div className="screen users-screen">
+      {isOffline(env) && (
+        <div className="notice" role="status" data-testid="env-offline-notice">
+          <span>
+            <strong>{env.name} is offline</strong>
+            {env.reachability.detail ? `: ${env.reachability.detail}` : '.'} Search and history work from the cache; impersonating needs {env.provider} to answer
+            again.
+          </span>
+          <button type="button" className="link" onClick={onOpenEnvironments}>
+            Test connection
+          </button>
+        </div>
+      )}
       <SyncBar env={env} onOpenEnvironments={onOpenEnvironments} />
       <div className={`users-layout${selectedId ? ' with-panel' : ''}`}>
         <UserSearch

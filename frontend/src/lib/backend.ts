@@ -18,6 +18,7 @@ import { toBackendError } from './errors'
 import type {
   Agent,
   AuditRecord,
+  BrowserMode,
   ChainStatus,
   CheckResult,
   EnvInput,
@@ -61,11 +62,15 @@ function normPolicy(p: Policy): Policy {
     protected_roles: arr(p.protected_roles),
     protected_domains: arr(p.protected_domains),
     protected_users: arr(p.protected_users),
+    agent_daily_limit: p.agent_daily_limit ?? 0,
+    env_monthly_limit: p.env_monthly_limit ?? 0,
   }
 }
 
+const UNKNOWN_REACH = { state: 'unknown', detail: '', since: null }
+
 function normEnv(e: EnvView): EnvView {
-  return { ...e, settings: e.settings ?? {} }
+  return { ...e, settings: e.settings ?? {}, reachability: e.reachability ?? UNKNOWN_REACH }
 }
 
 // System
@@ -115,13 +120,15 @@ export const exportHistory = (format: ExportFormat, f: HistoryFilter) => call<st
 
 export const getSettings = async (): Promise<SettingsView> => {
   const s = await call<SettingsView>(SettingsGo.Get)
-  return { ...s, policy: normPolicy(s.policy), reason_templates: arr(s.reason_templates) }
+  return { ...s, policy: normPolicy(s.policy), reason_templates: arr(s.reason_templates), browser: s.browser ?? { mode: 'system', isolated: '' } }
 }
 export const setAgent = (a: Agent) => call<void>(SettingsGo.SetAgent, a)
 /** The policy in force for env (its own, else the default); '' is the default policy. */
 export const getPolicy = async (env: string) => normPolicy(await call<Policy>(SettingsGo.Policy, env))
 export const setPolicy = (env: string, p: Policy) => call<void>(SettingsGo.SetPolicy, env, p)
 export const setReasonTemplates = (t: string[]) => call<void>(SettingsGo.SetReasonTemplates, t)
+/** Where impersonations open: the system browser or an isolated profile. */
+export const setBrowser = (mode: BrowserMode) => call<void>(SettingsGo.SetBrowser, mode)
 
 // Events
 

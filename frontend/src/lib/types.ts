@@ -44,7 +44,10 @@ export type Session = {
   ended_at: Timestamp | null
   end_reason: EndReason
   provider_ref: string
+  /** Why it failed, what the provider could not do, why a stop is pending, or how it was opened. */
   note?: string
+  /** Set while a stop the provider has not confirmed is retried; the session still runs. */
+  revoke_pending_since?: Timestamp | null
 }
 
 export type Policy = {
@@ -57,9 +60,27 @@ export type Policy = {
   protected_roles: string[]
   protected_domains: string[]
   protected_users: string[]
+  /** Sessions one agent may start a day; 0: no limit. */
+  agent_daily_limit: number
+  /** Sessions the environment may start a month; 0: no limit. */
+  env_monthly_limit: number
 }
 
 export type CheckResult = { name: string; ok: boolean; detail: string }
+
+export type ReachState = 'ok' | 'offline' | 'unknown'
+
+/** Whether Guise reached the environment's provider the last time it tried (in memory, per run). */
+export type Reachability = {
+  state: ReachState | string
+  /** What failed, in plain words; '' when ok or unknown. */
+  detail: string
+  /** When this state began; null while unknown. */
+  since: Timestamp | null
+}
+
+/** Payload of env:status. */
+export type EnvStatus = { env: string; reachability: Reachability }
 
 export type EnvView = {
   name: string
@@ -74,6 +95,7 @@ export type EnvView = {
   last_error: string
   /** This Guise's sessions in the environment since the 1st of the month (UTC), failed ones excepted. */
   impersonations_this_month: number
+  reachability: Reachability
 }
 
 export type EnvInput = {
@@ -103,13 +125,20 @@ export type StartInput = {
   minutes: number
 }
 
-export type StopResult = { session: Session; already_ended: boolean }
+export type StopResult = {
+  session: Session
+  already_ended: boolean
+  /** What the provider did, in plain words. */
+  detail?: string
+}
 
 export type SyncProgress = {
   env: string
   users: number
   orgs: number
   pages: number
+  /** users at the provider for a full run; 0 when unknown */
+  total: number
   /** users per second */
   rate: number
   /** -1 when unknown */
@@ -152,7 +181,15 @@ export type AuditRecord = {
 
 export type ChainStatus = { intact: boolean; count: number; broken_at: number; detail: string }
 
-export type SettingsView = { agent: Agent; policy: Policy; reason_templates: string[] }
+export type BrowserMode = 'system' | 'isolated'
+
+export type BrowserInfo = {
+  mode: BrowserMode | string
+  /** The browser an isolated session would use, e.g. "Chromium (/usr/bin/chromium)"; '' when none is installed. */
+  isolated: string
+}
+
+export type SettingsView = { agent: Agent; policy: Policy; reason_templates: string[]; browser: BrowserInfo }
 
 export type ExportFormat = 'csv' | 'json'
 
@@ -169,6 +206,9 @@ export type EventMap = {
   'session:started': Session
   'session:ended': Session
   'session:expiring': Session
+  /** A running session changed, e.g. its stop is now pending. */
+  'session:updated': Session
+  'env:status': EnvStatus
   'sync:progress': SyncProgress
   'sync:done': SyncProgress
 }

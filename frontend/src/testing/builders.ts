@@ -12,6 +12,8 @@ export function makePolicy(p: Partial<Policy> = {}): Policy {
     protected_roles: ['admin'],
     protected_domains: [],
     protected_users: [],
+    agent_daily_limit: 0,
+    env_monthly_limit: 0,
     ...p,
   }
 }
@@ -77,6 +79,7 @@ export function makeEnv(e: Partial<EnvView> = {}): EnvView {
     last_synced_at: '2025-01-01T11:57:00Z',
     last_error: '',
     impersonations_this_month: 0,
+    reachability: { state: 'ok', detail: '', since: '2025-01-01T11:00:00Z' },
     ...e,
   }
 }
@@ -86,6 +89,7 @@ export function makeSettings(s: Partial<SettingsView> = {}): SettingsView {
     agent: { email: 'agent@example.com', name: 'Agent' },
     policy: makePolicy(),
     reason_templates: ['Customer asked for help with billing'],
+    browser: { mode: 'system', isolated: 'Chromium (/usr/bin/chromium)' },
     ...s,
   }
 }

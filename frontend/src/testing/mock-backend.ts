@@ -36,6 +36,7 @@ export const setAgent = vi.fn(async () => undefined)
 export const getPolicy = vi.fn(async (_env: string) => makePolicy())
 export const setPolicy = vi.fn(async () => undefined)
 export const setReasonTemplates = vi.fn(async () => undefined)
+export const setBrowser = vi.fn(async (_mode: string) => undefined)
 
 type Handler = (payload: unknown) => void
 const listeners = new Map<string, Set<Handler>>()

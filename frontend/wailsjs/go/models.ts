@@ -34,6 +34,41 @@ export namespace app {
 	        this.secret = source["secret"];
 	    }
 	}
+	export class Reachability {
+	    state: string;
+	    detail: string;
+	    // Go type: time
+	    since?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Reachability(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.detail = source["detail"];
+	        this.since = this.convertValues(source["since"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class EnvView {
 	    name: string;
 	    provider: string;
@@ -47,6 +82,7 @@ export namespace app {
 	    last_synced_at?: any;
 	    last_error: string;
 	    impersonations_this_month: number;
+	    reachability: Reachability;
 	
 	    static createFrom(source: any = {}) {
 	        return new EnvView(source);
@@ -65,6 +101,7 @@ export namespace app {
 	        this.last_synced_at = this.convertValues(source["last_synced_at"], null);
 	        this.last_error = source["last_error"];
 	        this.impersonations_this_month = source["impersonations_this_month"];
+	        this.reachability = this.convertValues(source["reachability"], Reachability);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -147,6 +184,7 @@ export namespace app {
 		    return a;
 		}
 	}
+	
 	export class SettingsView {
 	    agent: guise.Agent;
 	    policy: guise.Policy;

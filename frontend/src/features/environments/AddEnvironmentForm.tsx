@@ -5,7 +5,7 @@ import { addEnvironment } from '@/lib/backend'
 import { toBackendError } from '@/lib/errors'
 import { keys } from '@/lib/queries'
 import type { EnvInput, EnvView } from '@/lib/types'
-import { fieldFor, PROVIDERS, providerSpec, type FieldTarget } from './providers'
+import { fieldFor, hintOf, PROVIDERS, providerSpec, type FieldTarget } from './providers'
 
 type Values = Record<FieldTarget | 'name', string>
 
@@ -37,6 +37,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
+    if (spec.unsupported) return
     const found: Record<string, string> = {}
     const name = (values.name ?? '').trim()
     if (!name) found.name = 'Give the environment a short name, e.g. "prod" or "staging".'
@@ -49,7 +50,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
       const v = f.target === 'secret' ? (values.secret ?? '') : (values[f.target] ?? '').trim()
       if (f.target === 'base_url') input.base_url = v
       else if (f.target === 'secret') input.secret = v
-      else input.settings[f.target.slice('settings.'.length)] = v
+      else if (v !== '' || f.required) input.settings[f.target.slice('settings.'.length)] = v
     }
     add.mutate(input)
   }
@@ -82,11 +83,17 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
           </select>
         </Field>
       </div>
+      {spec.unsupported && (
+        <p className="blocked" role="status" data-testid="env-unsupported">
+          {spec.unsupported}
+        </p>
+      )}
       {spec.note && <p className="muted">{spec.note}</p>}
       {spec.fields.map((f) => {
         const id = `env-${f.target.replace('.', '-')}`
+        const hint = hintOf(f, values)
         return (
-          <Field key={`${provider}-${f.target}`} id={id} label={f.label} required={f.required} hint={f.hint} error={errors[f.target]}>
+          <Field key={`${provider}-${f.target}`} id={id} label={f.label} required={f.required} hint={hint} error={errors[f.target]}>
             <input
               id={id}
               data-testid={id}
@@ -96,7 +103,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
               placeholder={f.placeholder}
               value={values[f.target] ?? ''}
               onChange={(e) => set(f.target, e.target.value)}
-              {...describedBy(id, errors[f.target], f.hint)}
+              {...describedBy(id, errors[f.target], hint)}
             />
           </Field>
         )
@@ -108,7 +115,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
             Cancel
           </button>
         )}
-        <button type="submit" className="primary" disabled={add.isPending} data-testid="env-add-submit">
+        <button type="submit" className="primary" disabled={add.isPending || !!spec.unsupported} data-testid="env-add-submit">
           {add.isPending ? 'Adding…' : 'Add environment'}
         </button>
       </div>

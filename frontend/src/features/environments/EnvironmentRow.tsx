@@ -7,8 +7,9 @@ import { formatAgo, formatNumber } from '@/lib/format'
 import { keys } from '@/lib/queries'
 import type { CheckResult, EnvView } from '@/lib/types'
 import { providerLabel } from './providers'
+import { ReachStatus } from './Reachability'
 
-const COLUMNS = 8
+const COLUMNS = 9
 
 export function EnvironmentRow({ env, current, now }: { env: EnvView; current: boolean; now: number }) {
   const qc = useQueryClient()
@@ -26,6 +27,9 @@ export function EnvironmentRow({ env, current, now }: { env: EnvView; current: b
           <strong>{env.name}</strong> {current && <Badge tone="info">current</Badge>} {env.builtin && <Badge>built in</Badge>}
         </td>
         <td>{providerLabel(env.provider)}</td>
+        <td>
+          <ReachStatus env={env} now={now} />
+        </td>
         <td className="mono small">{env.base_url || '—'}</td>
         <td>
           {env.has_secret ? <Badge tone="ok">set</Badge> : env.builtin ? '—' : <Badge tone="warn">missing</Badge>}

@@ -23,24 +23,26 @@ describe('EnvironmentsScreen', () => {
     expect(within(rows[0]).getByTestId('env-remove')).toBeDisabled()
   })
 
-  it('asks for the fields of the chosen provider and sends them where Go expects them', async () => {
+  it('says plainly that WorkOS and Asgardeo are not supported yet, and does not try to add them', async () => {
     vi.mocked(backend.listEnvironments).mockResolvedValue([])
-    const onAdded = vi.fn()
-    renderWithQuery(<EnvironmentsScreen currentEnv="" onAdded={onAdded} />)
+    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
     await screen.findByTestId('add-env-form')
+    expect(screen.getByRole('option', { name: 'WorkOS (not supported yet)' })).toBeInTheDocument()
     await userEvent.type(screen.getByTestId('env-name'), 'staging')
-    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'workos')
-    expect(screen.getByTestId('env-secret')).toHaveAttribute('type', 'password')
-    await userEvent.type(screen.getByTestId('env-secret'), 'sk_test_123')
-    await userEvent.type(screen.getByTestId('env-settings-environment_id'), 'environment_01H')
-    await userEvent.click(screen.getByTestId('env-add-submit'))
-    await waitFor(() =>
-      expect(backend.addEnvironment).toHaveBeenCalledWith(
-        { name: 'staging', provider: 'workos', base_url: '', settings: { environment_id: 'environment_01H' }, secret: 'sk_test_123' },
-        expect.anything(),
-      ),
-    )
-    await waitFor(() => expect(onAdded).toHaveBeenCalled())
+    for (const [provider, name] of [
+      ['workos', 'WorkOS'],
+      ['asgardeo', 'Asgardeo'],
+    ]) {
+      await userEvent.selectOptions(screen.getByTestId('env-provider'), provider)
+      expect(screen.getByTestId('env-unsupported')).toHaveTextContent(`Guise cannot talk to ${name}`)
+      expect(screen.getByTestId('env-unsupported')).toHaveTextContent('Guise supports Demo, Clerk and Auth0 today.')
+      expect(screen.queryByTestId('env-secret')).not.toBeInTheDocument()
+      expect(screen.getByTestId('env-add-submit')).toBeDisabled()
+    }
+    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'clerk')
+    expect(screen.queryByTestId('env-unsupported')).not.toBeInTheDocument()
+    expect(screen.getByTestId('env-add-submit')).toBeEnabled()
+    expect(backend.addEnvironment).not.toHaveBeenCalled()
   })
 
   it('clerk: secret key, the support account as actor_user_id, and Clerk\'s own API when no base URL is given', async () => {
@@ -69,22 +71,65 @@ describe('EnvironmentsScreen', () => {
     expect(await screen.findByTestId('env-month-count')).toHaveTextContent('4')
   })
 
-  it('auth0: domain as base URL, client id in settings, client secret as secret', async () => {
+  it('auth0: tenant domain, both client ids and the client secret are required; the rest is optional', async () => {
     vi.mocked(backend.listEnvironments).mockResolvedValue([])
     renderWithQuery(<EnvironmentsScreen currentEnv="" />)
     await screen.findByTestId('add-env-form')
     await userEvent.type(screen.getByTestId('env-name'), 'eu')
     await userEvent.selectOptions(screen.getByTestId('env-provider'), 'auth0')
-    await userEvent.type(screen.getByLabelText(/Domain/), 'acme.eu.auth0.com')
-    await userEvent.type(screen.getByLabelText(/Client ID/), 'cid')
-    await userEvent.type(screen.getByLabelText(/Client secret/), 'shh')
+    expect(screen.getByTestId('env-secret')).toHaveAttribute('type', 'password')
+    expect(screen.getByTestId('add-env-form')).toHaveTextContent('Leave empty for https://{domain}.')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    expect(screen.getByTestId('env-settings-domain-error')).toHaveTextContent('Tenant domain is required.')
+    expect(screen.getByTestId('env-settings-client_id-error')).toHaveTextContent('Client ID is required.')
+    expect(screen.getByTestId('env-secret-error')).toHaveTextContent('Client secret is required.')
+    expect(screen.getByTestId('env-settings-target_client_id-error')).toHaveTextContent('Target application client ID is required.')
+    expect(screen.queryByTestId('env-settings-impersonator_id-error')).not.toBeInTheDocument()
+    expect(backend.addEnvironment).not.toHaveBeenCalled()
+
+    await userEvent.type(screen.getByTestId('env-settings-domain'), 'acme.eu.auth0.com')
+    expect(screen.getByTestId('add-env-form')).toHaveTextContent('Leave empty for https://acme.eu.auth0.com.')
+    await userEvent.type(screen.getByTestId('env-settings-client_id'), 'm2m_cid')
+    await userEvent.type(screen.getByTestId('env-secret'), 'shh')
+    await userEvent.type(screen.getByTestId('env-settings-target_client_id'), 'app_cid')
+    await userEvent.type(screen.getByTestId('env-settings-timeout'), '45s')
     await userEvent.click(screen.getByTestId('env-add-submit'))
     await waitFor(() =>
       expect(backend.addEnvironment).toHaveBeenCalledWith(
-        { name: 'eu', provider: 'auth0', base_url: 'acme.eu.auth0.com', settings: { client_id: 'cid' }, secret: 'shh' },
+        { name: 'eu', provider: 'auth0', base_url: '', settings: { domain: 'acme.eu.auth0.com', client_id: 'm2m_cid', target_client_id: 'app_cid', timeout: '45s' }, secret: 'shh' },
         expect.anything(),
       ),
     )
+  })
+
+  it('auth0: sends the optional fields when given, and shows a Go error on the field it names', async () => {
+    vi.mocked(backend.listEnvironments).mockResolvedValue([])
+    vi.mocked(backend.addEnvironment).mockRejectedValueOnce({ code: 'invalid', field: 'domain', message: '"acme" is not a tenant domain; write it like acme.us.auth0.com.' })
+    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
+    await screen.findByTestId('add-env-form')
+    await userEvent.type(screen.getByTestId('env-name'), 'us')
+    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'auth0')
+    await userEvent.type(screen.getByTestId('env-settings-domain'), 'acme')
+    await userEvent.type(screen.getByTestId('env-settings-client_id'), 'm2m')
+    await userEvent.type(screen.getByTestId('env-secret'), 'shh')
+    await userEvent.type(screen.getByTestId('env-settings-target_client_id'), 'app')
+    await userEvent.type(screen.getByTestId('env-settings-impersonator_id'), 'auth0|agent')
+    await userEvent.type(screen.getByTestId('env-settings-global_client_id'), 'global')
+    await userEvent.type(screen.getByTestId('env-settings-callback_url'), 'https://app.example.com/cb')
+    await userEvent.type(screen.getByTestId('env-base_url'), 'https://auth0.internal.example.com')
+    await userEvent.click(screen.getByTestId('env-add-submit'))
+    expect(await screen.findByTestId('env-settings-domain-error')).toHaveTextContent('is not a tenant domain')
+    expect(backend.addEnvironment).toHaveBeenCalledWith(
+      {
+        name: 'us',
+        provider: 'auth0',
+        base_url: 'https://auth0.internal.example.com',
+        settings: { domain: 'acme', client_id: 'm2m', target_client_id: 'app', impersonator_id: 'auth0|agent', global_client_id: 'global', callback_url: 'https://app.example.com/cb' },
+        secret: 'shh',
+      },
+      expect.anything(),
+    )
+    expect(screen.getByTestId('env-secret')).toHaveValue('')
   })
 
   it('checks required fields first and shows a server field error inline', async () => {
@@ -127,5 +172,21 @@ describe('EnvironmentsScreen', () => {
     expect(screen.getByRole('alertdialog')).toHaveTextContent('its history is kept')
     await userEvent.click(screen.getByTestId('env-remove-confirm'))
     await waitFor(() => expect(backend.removeEnvironment).toHaveBeenCalledWith('prod'))
+  })
+
+  it('shows whether each provider answered the last time Guise tried', async () => {
+    vi.useFakeTimers({ now: Date.parse('2025-01-01T12:00:00Z'), toFake: ['Date'] })
+    vi.mocked(backend.listEnvironments).mockResolvedValue([
+      makeEnv(),
+      { ...prod, reachability: { state: 'offline', detail: 'Clerk (prod) did not answer in time while Guise tried to list users; try again.', since: '2025-01-01T11:55:00Z' } },
+      { ...prod, name: 'eu', reachability: { state: 'unknown', detail: '', since: null } },
+    ])
+    renderWithQuery(<EnvironmentsScreen currentEnv="demo" />)
+    const rows = await screen.findAllByTestId('env-row')
+    expect(within(rows[0]).getByTestId('env-reach')).toHaveTextContent('online')
+    expect(within(rows[1]).getByTestId('env-reach')).toHaveTextContent('offline since 5 min ago')
+    expect(within(rows[1]).getByTestId('env-reach')).toHaveTextContent('did not answer in time')
+    expect(within(rows[2]).getByTestId('env-reach')).toHaveTextContent('not checked yet')
+    vi.useRealTimers()
   })
 })

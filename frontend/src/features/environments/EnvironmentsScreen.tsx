@@ -51,6 +51,7 @@ export function EnvironmentsScreen({ currentEnv, onAdded }: Props) {
               <tr>
                 <th>Name</th>
                 <th>Provider</th>
+                <th title="Whether Guise reached the provider the last time it tried">Status</th>
                 <th>Base URL</th>
                 <th>Secret</th>
                 <th className="num">Users cached</th>

@@ -7,11 +7,34 @@ export type ProviderField = {
   target: FieldTarget
   label: string
   placeholder?: string
-  hint?: string
+  /** A fixed hint, or one computed from what is typed so far (keyed by target). */
+  hint?: string | ((values: Partial<Record<string, string>>) => string)
   required: boolean
 }
 
-export type ProviderSpec = { value: string; label: string; fields: ProviderField[]; note?: string }
+export type ProviderSpec = {
+  value: string
+  label: string
+  fields: ProviderField[]
+  note?: string
+  /** Set when Guise cannot talk to this provider yet: says so, and the form will not add it. */
+  unsupported?: string
+}
+
+/** Optional for providers whose adapter honours it (app/app.go requestTimeout). */
+const TIMEOUT: ProviderField = {
+  target: 'settings.timeout',
+  label: 'Request timeout',
+  placeholder: '30s',
+  hint: 'Optional: how long one request may take, from 500ms to 5m, like 45s for a slow tenant. Empty: 30s.',
+  required: false,
+}
+
+const SUPPORTED = 'Guise supports Demo, Clerk and Auth0 today.'
+
+export function hintOf(f: ProviderField, values: Partial<Record<string, string>>): string | undefined {
+  return typeof f.hint === 'function' ? f.hint(values) : f.hint
+}
 
 export const PROVIDERS: ProviderSpec[] = [
   {
@@ -37,31 +60,58 @@ export const PROVIDERS: ProviderSpec[] = [
     ],
   },
   {
-    value: 'workos',
-    label: 'WorkOS',
-    note: 'WorkOS has no impersonation API: Guise opens the dashboard, where you confirm the reason again.',
+    value: 'auth0',
+    label: 'Auth0',
+    note: 'Guise signs in to the Management API with a machine-to-machine application, and starts sessions in the application your agents use.',
     fields: [
-      { target: 'secret', label: 'API key', placeholder: 'sk_…', hint: 'WorkOS Dashboard → API Keys.', required: true },
-      { target: 'settings.environment_id', label: 'Environment ID', placeholder: 'environment_01H…', hint: 'Used for the dashboard links.', required: true },
+      {
+        target: 'settings.domain',
+        label: 'Tenant domain',
+        placeholder: 'acme.us.auth0.com',
+        hint: 'Like TENANT.REGION.auth0.com (Auth0 Dashboard → Settings), not a custom domain.',
+        required: true,
+      },
+      { target: 'settings.client_id', label: 'Client ID', hint: 'A machine-to-machine application authorized for the Management API.', required: true },
+      { target: 'secret', label: 'Client secret', hint: 'Of that machine-to-machine application.', required: true },
+      { target: 'settings.target_client_id', label: 'Target application client ID', hint: 'The application agents sign in to as the customer.', required: true },
+      {
+        target: 'settings.impersonator_id',
+        label: 'Your Auth0 user ID',
+        placeholder: 'auth0|…',
+        hint: 'Optional: the agent Auth0 records as the impersonator.',
+        required: false,
+      },
+      {
+        target: 'settings.global_client_id',
+        label: 'Global client ID',
+        hint: "Optional: the tenant's legacy global client, for legacy impersonation. Its secret is read only from GUISE_SECRET_<NAME>_GLOBAL when Guise runs.",
+        required: false,
+      },
+      { target: 'settings.callback_url', label: 'Callback URL', placeholder: 'https://app.example.com/callback', hint: 'Optional: a callback the target application allows.', required: false },
+      {
+        target: 'base_url',
+        label: 'API base URL',
+        placeholder: 'https://acme.us.auth0.com',
+        hint: (v) => {
+          const d = (v['settings.domain'] ?? '').trim().replace(/^https?:\/\//, '').replace(/\/+$/, '')
+          return `Leave empty for https://${d || '{domain}'}.`
+        },
+        required: false,
+      },
+      TIMEOUT,
     ],
   },
   {
-    value: 'auth0',
-    label: 'Auth0',
-    fields: [
-      { target: 'base_url', label: 'Domain', placeholder: 'your-tenant.eu.auth0.com', required: true },
-      { target: 'settings.client_id', label: 'Client ID', hint: 'A machine-to-machine application authorized for the Management API.', required: true },
-      { target: 'secret', label: 'Client secret', required: true },
-    ],
+    value: 'workos',
+    label: 'WorkOS (not supported yet)',
+    unsupported: `Guise cannot talk to WorkOS yet, so a WorkOS environment cannot be added. ${SUPPORTED}`,
+    fields: [],
   },
   {
     value: 'asgardeo',
-    label: 'Asgardeo / WSO2 IS',
-    fields: [
-      { target: 'base_url', label: 'Base URL', placeholder: 'https://api.asgardeo.io/t/your-org', required: true },
-      { target: 'settings.client_id', label: 'Client ID', required: true },
-      { target: 'secret', label: 'Client secret', required: true },
-    ],
+    label: 'Asgardeo / WSO2 IS (not supported yet)',
+    unsupported: `Guise cannot talk to Asgardeo or WSO2 Identity Server yet, so such an environment cannot be added. ${SUPPORTED}`,
+    fields: [],
   },
 ]
 
@@ -69,8 +119,9 @@ export function providerSpec(value: string): ProviderSpec {
   return PROVIDERS.find((p) => p.value === value) ?? PROVIDERS[0]
 }
 
+/** The provider's name, for lists of environments (without "not supported yet"). */
 export function providerLabel(value: string): string {
-  return PROVIDERS.find((p) => p.value === value)?.label ?? value
+  return PROVIDERS.find((p) => p.value === value)?.label.replace(/ \(not supported yet\)$/, '') ?? value
 }
 
 /** The form key of a backend error field: "client_id" and "settings.client_id" both name that input. */

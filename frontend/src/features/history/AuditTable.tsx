@@ -5,10 +5,10 @@ import { listAudit } from '@/lib/backend'
 import { errorMessage } from '@/lib/errors'
 import { formatDateTime } from '@/lib/format'
 import { keys } from '@/lib/queries'
+import type { AuditRecord } from '@/lib/types'
+import { isRefusal, kindLabel, ruleLabel } from './labels'
 
 export const AUDIT_LIMIT = 1000
-
-const isRefusal = (kind: string) => kind.endsWith('.refused')
 
 /** The hash-chained audit log, refusals included. */
 export function AuditTable() {
@@ -40,28 +40,42 @@ export function AuditTable() {
           </thead>
           <tbody>
             {records.map((r) => (
-              <tr key={r.seq} data-testid="audit-row" className={isRefusal(r.kind) ? 'refused' : undefined}>
-                <td className="mono">{r.seq}</td>
-                <td className="nowrap">{formatDateTime(r.at)}</td>
-                <td>
-                  <Badge tone={isRefusal(r.kind) ? 'danger' : 'neutral'}>{r.kind}</Badge>
-                  {r.env && <div className="muted small">{r.env}</div>}
-                </td>
-                <td>{r.agent}</td>
-                <td>{r.user_email || r.user_id}</td>
-                <td>{r.org_name}</td>
-                <td className="reason-cell">
-                  {r.reason}
-                  {r.ticket && <div className="muted small">{r.ticket}</div>}
-                </td>
-                <td className="reason-cell">
-                  {r.rule && <Badge tone="warn">{r.rule}</Badge>} {r.detail}
-                </td>
-              </tr>
+              <AuditRow key={r.seq} r={r} />
             ))}
           </tbody>
         </table>
       </div>
     </>
+  )
+}
+
+function AuditRow({ r }: { r: AuditRecord }) {
+  const kind = kindLabel(r.kind)
+  return (
+    <tr data-testid="audit-row" data-kind={r.kind} className={isRefusal(r.kind) ? 'refused' : undefined}>
+      <td className="mono">{r.seq}</td>
+      <td className="nowrap">{formatDateTime(r.at)}</td>
+      <td>
+        <Badge tone={kind.tone} title={r.kind}>
+          {kind.label}
+        </Badge>
+        {r.env && <div className="muted small">{r.env}</div>}
+      </td>
+      <td>{r.agent}</td>
+      <td>{r.user_email || r.user_id}</td>
+      <td>{r.org_name}</td>
+      <td className="reason-cell">
+        {r.reason}
+        {r.ticket && <div className="muted small">{r.ticket}</div>}
+      </td>
+      <td className="reason-cell">
+        {r.rule && (
+          <Badge tone="warn" title={`rule: ${r.rule}`}>
+            {ruleLabel(r.rule)}
+          </Badge>
+        )}{' '}
+        {r.detail}
+      </td>
+    </tr>
   )
 }

@@ -90,8 +90,46 @@ describe('HistoryScreen', () => {
     renderWithQuery(<HistoryScreen />)
     await userEvent.click(screen.getByTestId('audit-tab'))
     expect(await screen.findAllByTestId('audit-row')).toHaveLength(2)
-    expect(screen.getByText('protected_user')).toBeInTheDocument()
+    expect(screen.getByText('protected user')).toHaveAttribute('title', 'rule: protected_user')
     await userEvent.click(screen.getByLabelText('Refusals only'))
     expect(screen.getAllByTestId('audit-row')).toHaveLength(1)
+  })
+
+  it('renders the newer audit kinds and refusal rules in plain words', async () => {
+    const rec = (seq: number, kind: string, rule = '', detail = '') => ({
+      seq, at: '2025-01-01T12:00:00Z', kind, env: 'prod', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: '', reason: 'help', ticket: '', rule, detail, prev_hash: '', hash: `h${seq}`,
+    })
+    vi.mocked(backend.listAudit).mockResolvedValue([
+      rec(1, 'session.stop_pending', '', 'stop not confirmed yet: Cannot reach Clerk.'),
+      rec(2, 'impersonation.refused', 'agent_daily_limit', 'sam@x has started 5 impersonations today'),
+      rec(3, 'impersonation.refused', 'env_monthly_limit', 'This environment has used its 50 impersonations'),
+      rec(4, 'impersonation.refused', 'provider_unsupported', 'Auth0 tenant acme does not allow impersonation'),
+      rec(5, 'session.novel_kind', 'some_new_rule'),
+    ])
+    renderWithQuery(<HistoryScreen />)
+    await userEvent.click(screen.getByTestId('audit-tab'))
+    const rows = await screen.findAllByTestId('audit-row')
+    expect(rows[0]).toHaveTextContent('stop pending')
+    expect(rows[0]).toHaveTextContent('stop not confirmed yet: Cannot reach Clerk.')
+    expect(rows[0]).not.toHaveClass('refused')
+    expect(screen.getByText('stop pending')).toHaveClass('badge-warn')
+    expect(rows[1]).toHaveTextContent('refused')
+    expect(rows[1]).toHaveTextContent('agent’s daily limit reached')
+    expect(rows[1]).toHaveClass('refused')
+    expect(rows[2]).toHaveTextContent('monthly limit reached')
+    expect(rows[3]).toHaveTextContent('the provider does not allow it')
+    expect(rows[4]).toHaveTextContent('session.novel_kind')
+    expect(rows[4]).toHaveTextContent('some new rule')
+    await userEvent.click(screen.getByLabelText('Refusals only'))
+    expect(screen.getAllByTestId('audit-row')).toHaveLength(3)
+  })
+
+  it('marks a running session whose stop is pending', async () => {
+    list.mockResolvedValue([makeSession({ id: 's3', revoke_pending_since: '2025-01-01T12:05:00Z', note: 'stop not confirmed yet: Cannot reach Clerk.' })])
+    renderWithQuery(<HistoryScreen />)
+    const row = await screen.findByTestId('history-row')
+    expect(row).toHaveTextContent('stop pending')
+    expect(row).toHaveTextContent('Cannot reach Clerk.')
+    expect(row).not.toHaveTextContent('running')
   })
 })

@@ -35,7 +35,15 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
               <td className="nowrap">{s.ticket || '—'}</td>
               <td className="nowrap">{formatSpan(s.started_at, s.ended_at)}</td>
               <td>
-                {s.ended_at ? <Badge tone={s.end_reason ? OUTCOME_TONE[s.end_reason] : 'neutral'}>{s.end_reason || 'ended'}</Badge> : <Badge tone="ok">running</Badge>}
+                {s.ended_at ? (
+                  <Badge tone={s.end_reason ? OUTCOME_TONE[s.end_reason] : 'neutral'}>{s.end_reason || 'ended'}</Badge>
+                ) : s.revoke_pending_since ? (
+                  <Badge tone="warn" title="Stop asked for; the provider has not confirmed it yet. Guise keeps retrying.">
+                    stop pending
+                  </Badge>
+                ) : (
+                  <Badge tone="ok">running</Badge>
+                )}
                 {s.note && <div className="muted small">{s.note}</div>}
               </td>
               <td>{s.env}</td>

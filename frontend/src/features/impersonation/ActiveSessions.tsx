@@ -16,10 +16,16 @@ type ActiveSessionsValue = {
   notices: Notice[]
   /** Error of the last refresh, ''. */
   error: string
-  /** Adds a session Guise just started (before its event arrives). */
+  /** Adds a session Guise just started (before its event arrives), showing its note. */
   add: (s: Session) => void
   /** Records a stop the agent asked for. */
   stopped: (r: StopResult) => void
+  /**
+   * Records a stop the provider has not confirmed (code revoke_pending): the
+   * session keeps running while Go retries. session:updated usually says so
+   * first; this covers the case where the call's answer comes first.
+   */
+  stopPending: (id: string, message: string) => void
   dismiss: (id: string) => void
   /** Asks Go for the running sessions again. */
   refresh: () => Promise<void>
@@ -68,6 +74,14 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
     setSessions((list) => [...list.filter((x) => x.id !== s.id), s].sort(byExpiry))
   }, [])
 
+  const stopPending = useCallback((id: string, message: string) => {
+    // Go's message reads "The stop of X is pending: CAUSE Guise keeps retrying…"; the banner wants the cause.
+    const cause = message.match(/ is pending: (.+?)\s*Guise keeps retrying/)?.[1] ?? message
+    setSessions((list) =>
+      list.map((s) => (s.id === id && !s.revoke_pending_since ? { ...s, revoke_pending_since: new Date().toISOString(), note: `stop not confirmed yet: ${cause}` } : s)),
+    )
+  }, [])
+
   const dismiss = useCallback((id: string) => {
     clearTimeout(timers.current.get(id))
     timers.current.delete(id)
@@ -99,12 +113,28 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
     void refresh()
   }, [refresh])
 
+  // A session Guise just started. Its note, if any, says how it was opened
+  // (e.g. in the system browser because no isolated one could start): the
+  // agent must see that, so it stays until dismissed.
+  const started = useCallback(
+    (s: Session) => {
+      upsert(s)
+      const note = s.note?.trim()
+      if (note) {
+        const id = `${s.id}:opened`
+        setNotices((list) => [...list.filter((n) => n.id !== id), { id, text: note, tone: 'warn' }])
+      }
+    },
+    [upsert],
+  )
+
   useEffect(() => {
     const pending = timers.current
     return () => pending.forEach((t) => clearTimeout(t))
   }, [])
 
   useEvent('session:started', upsert)
+  useEvent('session:updated', upsert)
   useEvent('session:ended', (s) => ended(s))
   useEvent('session:expiring', (s) => {
     upsert(s)
@@ -117,12 +147,13 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
       expiring,
       notices,
       error,
-      add: upsert,
+      add: started,
       stopped: (r) => ended(r.session, r.already_ended),
+      stopPending,
       dismiss,
       refresh,
     }),
-    [sessions, expiring, notices, error, upsert, ended, dismiss, refresh],
+    [sessions, expiring, notices, error, started, ended, stopPending, dismiss, refresh],
   )
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>
 }

@@ -96,6 +96,16 @@ describe('ImpersonateDialog', () => {
     expect(await screen.findByTestId('impersonate-error')).toHaveTextContent('You already impersonate this user.')
   })
 
+  it('says why it cannot start when the provider is offline, and lets the agent try again', async () => {
+    start.mockRejectedValueOnce({ code: 'unavailable', message: 'Cannot reach Clerk at https://api.clerk.com to start the impersonation: connection refused. Check the network and the base URL.' })
+    open()
+    await userEvent.type(screen.getByTestId('reason-input'), 'Customer cannot see invoices')
+    await confirm()
+    expect(await screen.findByTestId('impersonate-error')).toHaveTextContent('Cannot reach Clerk at https://api.clerk.com')
+    expect(screen.getByTestId('confirm-impersonate')).toBeEnabled()
+    expect(screen.getByTestId('reason-input')).toHaveValue('Customer cannot see invoices')
+  })
+
   it('checks the ticket pattern and the maximum duration before asking Go', async () => {
     open(makeDetail({ policy: makePolicy({ ticket_required: true, ticket_pattern: '^SUP-[0-9]+$', max_minutes: 20, default_minutes: 10 }) }))
     expect(screen.getByText('Format: ^SUP-[0-9]+$')).toBeInTheDocument()

@@ -2,7 +2,8 @@ import { act, fireEvent, render, screen } from '@testing-library/react'
 import * as backend from '@/lib/backend'
 import { emit, listenerCount } from '@/testing/mock-backend'
 import { makeSession } from '@/testing/builders'
-import { ActiveSessionsProvider } from './ActiveSessions'
+import type { Session } from '@/lib/types'
+import { ActiveSessionsProvider, useActiveSessions } from './ActiveSessions'
 import { SessionBanner } from './SessionBanner'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
@@ -149,5 +150,87 @@ describe('SessionBanner', () => {
     expect(listenerCount('session:ended')).toBe(1)
     unmount()
     expect(listenerCount('session:ended')).toBe(0)
+  })
+
+  it('shows a stop the provider has not confirmed as stopping, not as a failure, and follows session:updated', async () => {
+    const s = expiringIn(600)
+    active.mockResolvedValue([s])
+    stop.mockImplementation(async () => {
+      // Go announces the pending state before the call answers.
+      emit('session:updated', { ...s, revoke_pending_since: new Date(NOW).toISOString(), note: 'stop not confirmed yet: Cannot reach the demo server at http://127.0.0.1:7777.' })
+      throw { code: 'revoke_pending', message: 'The stop of ada@acme.test is pending: Cannot reach the demo server. Guise keeps retrying until demo confirms it or the session expires at 12:10.' }
+    })
+    await mount()
+    fireEvent.click(screen.getByTestId('banner-stop'))
+    await advance(0)
+    const item = screen.getByTestId('banner-item')
+    expect(item).toHaveAttribute('data-pending')
+    expect(item).toHaveTextContent('Stopping ada@acme.test… the provider has not confirmed yet; retrying.')
+    expect(screen.getByTestId('banner-pending-reason')).toHaveTextContent('Cannot reach the demo server at http://127.0.0.1:7777.')
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+    expect(screen.getByTestId('banner-stop')).toHaveTextContent('Retry stop')
+
+    // The retry succeeds in Go: session:ended clears it.
+    emit('session:ended', { ...s, ended_at: new Date(NOW).toISOString(), end_reason: 'stopped', note: 'confirmed on retry, 40s after the stop was asked for.' })
+    expect(screen.queryByTestId('banner-item')).not.toBeInTheDocument()
+    expect(screen.getByTestId('banner-notice')).toHaveTextContent('Stopped impersonating ada@acme.test (confirmed on retry, 40s after the stop was asked for).')
+  })
+
+  it('marks the stop pending from the answer alone when no event came', async () => {
+    active.mockResolvedValue([expiringIn(600)])
+    stop.mockRejectedValue({ code: 'revoke_pending', message: 'The stop of ada@acme.test is pending: Clerk did not answer in time. Guise keeps retrying.' })
+    await mount()
+    fireEvent.click(screen.getByTestId('banner-stop'))
+    await advance(0)
+    expect(screen.getByTestId('banner-item')).toHaveAttribute('data-pending')
+    expect(screen.getByTestId('banner-pending-reason')).toHaveTextContent(/^Clerk did not answer in time\.$/)
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+  })
+
+  it('shows a pending stop of a session Go reports as such on load, or pushes later', async () => {
+    const s = expiringIn(600)
+    active.mockResolvedValue([{ ...s, revoke_pending_since: new Date(NOW - 60_000).toISOString(), note: 'stop not confirmed yet: Auth0 failed (HTTP 503); try again shortly.' }])
+    await mount()
+    expect(screen.getByTestId('banner-item')).toHaveTextContent('Stopping ada@acme.test… the provider has not confirmed yet; retrying. Auth0 failed (HTTP 503); try again shortly.')
+    expect(screen.getByTestId('banner-countdown')).toHaveTextContent('10:00')
+  })
+
+  it('updates a running session on session:updated', async () => {
+    const s = expiringIn(600)
+    active.mockResolvedValue([s])
+    await mount()
+    expect(screen.getByTestId('banner-item')).not.toHaveAttribute('data-pending')
+    emit('session:updated', { ...s, revoke_pending_since: new Date(NOW).toISOString(), note: 'stop not confirmed yet: connection reset.' })
+    expect(screen.getByTestId('banner-item')).toHaveAttribute('data-pending')
+    expect(screen.getByTestId('banner-pending-reason')).toHaveTextContent('connection reset.')
+  })
+
+  it("shows the note of a session just started, e.g. that it opened in the system browser, until dismissed", async () => {
+    const s = { ...expiringIn(600), note: 'Opened in the system browser, not an isolated profile: no Chromium, Google Chrome, Microsoft Edge or Firefox is installed.' }
+    function Starter({ session }: { session: Session }) {
+      const { add } = useActiveSessions()
+      return (
+        <button type="button" onClick={() => add(session)}>
+          start
+        </button>
+      )
+    }
+    render(
+      <ActiveSessionsProvider>
+        <Starter session={s} />
+        <SessionBanner />
+      </ActiveSessionsProvider>,
+    )
+    await advance(0)
+    fireEvent.click(screen.getByText('start'))
+    const notice = screen.getByTestId('banner-notice')
+    expect(notice).toHaveTextContent('Opened in the system browser, not an isolated profile: no Chromium')
+    expect(notice).toHaveClass('warn')
+    expect(screen.getByTestId('banner-item')).not.toHaveAttribute('data-pending')
+    emit('session:started', { ...s, note: undefined })
+    await advance(60_000)
+    expect(screen.getByTestId('banner-notice')).toBeInTheDocument()
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }))
+    expect(screen.queryByTestId('banner-notice')).not.toBeInTheDocument()
   })
 })

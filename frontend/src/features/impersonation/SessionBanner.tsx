@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import { stopAllImpersonations, stopImpersonation } from '@/lib/backend'
-import { errorMessage } from '@/lib/errors'
+import { toBackendError } from '@/lib/errors'
 import { formatCountdown, secondsUntil } from '@/lib/format'
 import { useNow } from '@/lib/hooks'
 import type { Session, StopResult } from '@/lib/types'
@@ -35,7 +35,7 @@ export function SessionBanner() {
       ))}
       {sessions.length > 1 && (
         <div className="banner-all">
-          <StopButton label="Stop all" testId="banner-stop-all" className="danger-outline" stop={stopAllImpersonations} />
+          <StopButton label="Stop all" testId="banner-stop-all" className="danger-outline" stop={stopAllImpersonations} onPending={() => void refresh()} />
         </div>
       )}
       {notices.map((n) => (
@@ -55,7 +55,15 @@ export function SessionBanner() {
   )
 }
 
+/** The note of a pending stop, without Go's prefix: why the provider has not confirmed. */
+export function pendingReason(s: Session): string {
+  return (s.note ?? '').replace(/^stop not confirmed yet:\s*/i, '').trim()
+}
+
 function BannerItem({ session, left, warned }: { session: Session; left: number; warned: boolean }) {
+  const { stopPending } = useActiveSessions()
+  const onPending = (message: string) => stopPending(session.id, message)
+  if (session.revoke_pending_since) return <PendingItem session={session} left={left} onPending={onPending} />
   const warning = warned || left <= WARN_SECONDS
   return (
     <div className={`banner-item${warning ? ' warning' : ''}`} data-testid="banner-item" data-warning={warning || undefined}>
@@ -65,13 +73,49 @@ function BannerItem({ session, left, warned }: { session: Session; left: number;
         {session.org_name && <> · {session.org_name}</>} · <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> left
         <span className="banner-env"> in {session.env}</span>
       </span>
-      <StopButton label="Stop" testId="banner-stop" className="danger" stop={async () => [await stopImpersonation(session.id)]} />
+      <StopButton label="Stop" testId="banner-stop" className="danger" stop={async () => [await stopImpersonation(session.id)]} onPending={onPending} />
+    </div>
+  )
+}
+
+/**
+ * A session whose stop the provider has not confirmed: it may still be live
+ * there, so it stays in the banner, marked as stopping, while Go retries
+ * until the provider confirms or the session expires.
+ */
+function PendingItem({ session, left, onPending }: { session: Session; left: number; onPending: (message: string) => void }) {
+  const reason = pendingReason(session)
+  return (
+    <div className="banner-item pending" data-testid="banner-item" data-pending>
+      <span className="banner-dot" aria-hidden="true" />
+      <span className="banner-text" title={reason || undefined}>
+        Stopping <strong>{session.user_email || session.user_id}</strong>… the provider has not confirmed yet; retrying.
+        {reason && <span data-testid="banner-pending-reason"> {reason.endsWith('.') ? reason : `${reason}.`}</span>}
+        <span className="banner-env">
+          {' '}
+          Ends by expiry in <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> at the latest, in {session.env}
+        </span>
+      </span>
+      <StopButton label="Retry stop" testId="banner-stop" className="danger-outline" stop={async () => [await stopImpersonation(session.id)]} onPending={onPending} />
     </div>
   )
 }
 
 /** A stop button that records what stopped and shows why a stop failed. */
-function StopButton({ label, testId, className, stop }: { label: string; testId: string; className: string; stop: () => Promise<StopResult[]> }) {
+function StopButton({
+  label,
+  testId,
+  className,
+  stop,
+  onPending,
+}: {
+  label: string
+  testId: string
+  className: string
+  stop: () => Promise<StopResult[]>
+  /** A stop the provider has not confirmed: not a failure, Go keeps retrying. */
+  onPending: (message: string) => void
+}) {
   const { stopped } = useActiveSessions()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState('')
@@ -82,7 +126,9 @@ function StopButton({ label, testId, className, stop }: { label: string; testId:
       const results = await stop()
       results.forEach((r) => stopped(r))
     } catch (e) {
-      setError(errorMessage(e))
+      const err = toBackendError(e)
+      if (err.code === 'revoke_pending') onPending(err.message)
+      else setError(err.message)
     }
     setBusy(false)
   }

@@ -51,4 +51,28 @@ describe('PolicyForm', () => {
     expect(await screen.findByTestId('default_minutes-error')).toHaveTextContent('Between 1 and the maximum (60).')
     expect(setPolicy).not.toHaveBeenCalled()
   })
+
+  it('edits the daily and monthly session limits, 0 meaning none', async () => {
+    getPolicy.mockResolvedValue(makePolicy({ agent_daily_limit: 0, env_monthly_limit: 50 }))
+    renderWithQuery(<PolicyForm envs={[makeEnv()]} />)
+    expect(await screen.findByTestId('policy-agent_daily_limit')).toHaveValue(0)
+    expect(screen.getByTestId('policy-env_monthly_limit')).toHaveValue(50)
+    expect(screen.getByTestId('policy-form')).toHaveTextContent('0: no limit.')
+    await userEvent.clear(screen.getByTestId('policy-agent_daily_limit'))
+    await userEvent.type(screen.getByTestId('policy-agent_daily_limit'), '5')
+    await userEvent.clear(screen.getByTestId('policy-env_monthly_limit'))
+    await userEvent.type(screen.getByTestId('policy-env_monthly_limit'), '0')
+    await userEvent.click(screen.getByTestId('policy-save'))
+    await waitFor(() => expect(setPolicy).toHaveBeenCalledWith('', expect.objectContaining({ agent_daily_limit: 5, env_monthly_limit: 0 })))
+  })
+
+  it('refuses a negative limit before asking Go', async () => {
+    renderWithQuery(<PolicyForm envs={[makeEnv()]} />)
+    await screen.findByTestId('policy-agent_daily_limit')
+    await userEvent.clear(screen.getByTestId('policy-env_monthly_limit'))
+    await userEvent.type(screen.getByTestId('policy-env_monthly_limit'), '-1')
+    await userEvent.click(screen.getByTestId('policy-save'))
+    expect(await screen.findByTestId('env_monthly_limit-error')).toHaveTextContent('Enter a whole number.')
+    expect(setPolicy).not.toHaveBeenCalled()
+  })
 })

@@ -9,7 +9,7 @@ import { SaveRow } from './SaveRow'
 import { useSave } from './useSave'
 
 type ListKey = 'protected_roles' | 'protected_domains' | 'protected_users'
-type NumKey = 'reason_min_length' | 'max_minutes' | 'default_minutes'
+type NumKey = 'reason_min_length' | 'max_minutes' | 'default_minutes' | 'agent_daily_limit' | 'env_monthly_limit'
 
 const splitList = (s: string) => [...new Set(s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean))]
 
@@ -59,6 +59,8 @@ function PolicyEditor({ env, initial }: { env: string; initial: Policy }) {
     reason_min_length: String(initial.reason_min_length),
     max_minutes: String(initial.max_minutes),
     default_minutes: String(initial.default_minutes),
+    agent_daily_limit: String(initial.agent_daily_limit),
+    env_monthly_limit: String(initial.env_monthly_limit),
   })
   const [invalid, setInvalid] = useState<Record<string, string>>({})
   // User details carry the policy in force (the Impersonate button): refresh them too.
@@ -110,6 +112,10 @@ function PolicyEditor({ env, initial }: { env: string; initial: Policy }) {
         {num('reason_min_length', 'Minimum reason length', 'Characters.')}
         {num('default_minutes', 'Default duration', 'Minutes.')}
         {num('max_minutes', 'Maximum duration', 'Minutes.')}
+      </div>
+      <div className="form-row">
+        {num('agent_daily_limit', 'Sessions per agent per day', '0: no limit. Resets at midnight.')}
+        {num('env_monthly_limit', 'Sessions per month', `0: no limit. Counts every agent's sessions in ${env || 'the environment'}; resets on the 1st.`)}
       </div>
       <label className="check">
         <input type="checkbox" data-testid="policy-ticket_required" checked={p.ticket_required} onChange={(e) => setP({ ...p, ticket_required: e.target.checked })} /> A ticket is required

@@ -3,6 +3,7 @@ import { ErrorNote } from '@/components/ui'
 import { errorMessage } from '@/lib/errors'
 import { environmentsQuery, settingsQuery } from '@/lib/queries'
 import { AgentForm } from './AgentForm'
+import { BrowserForm } from './BrowserForm'
 import { PolicyForm } from './PolicyForm'
 import { TemplatesForm } from './TemplatesForm'
 
@@ -20,6 +21,7 @@ export function SettingsScreen() {
         <div className="settings-grid">
           <AgentForm initial={q.data.agent} />
           <TemplatesForm initial={q.data.reason_templates} />
+          <BrowserForm initial={q.data.browser} />
           <PolicyForm envs={envs.data ?? []} />
         </div>
       )}

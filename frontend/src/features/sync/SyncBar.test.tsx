@@ -9,7 +9,7 @@ import { SyncProvider } from './SyncState'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
 
-const progress = (p: Partial<SyncProgress> = {}): SyncProgress => ({ env: 'demo', users: 0, orgs: 0, pages: 0, rate: 0, eta_seconds: -1, done: false, error: null, ...p })
+const progress = (p: Partial<SyncProgress> = {}): SyncProgress => ({ env: 'demo', users: 0, orgs: 0, pages: 0, total: 0, rate: 0, eta_seconds: -1, done: false, error: null, ...p })
 
 function mount(env: EnvView = makeEnv(), onOpenEnvironments?: () => void) {
   return render(
@@ -64,5 +64,28 @@ describe('SyncBar', () => {
     await userEvent.click(screen.getByTestId('sync-button'))
     await waitFor(() => expect(screen.getByTestId('sync-error')).toHaveTextContent('prod has no secret. This environment has no secret yet'))
     expect(screen.getByTestId('sync-button')).toBeInTheDocument()
+  })
+
+  it('with the total the provider reported: "N of Total users", a determinate bar and the time left', async () => {
+    mount()
+    await userEvent.click(screen.getByTestId('sync-button'))
+    emit('sync:progress', progress({ users: 2_500, total: 10_000, orgs: 3, rate: 500, eta_seconds: -1 }))
+    expect(screen.getByTestId('sync-progress')).toHaveTextContent('Syncing… 2,500 of 10,000 users · 3 orgs · 500 users/s · about 15 s left')
+    const bar = screen.getByRole('progressbar')
+    expect(bar).toHaveAttribute('aria-valuenow', '25')
+    expect(bar).not.toHaveClass('indeterminate')
+    emit('sync:progress', progress({ users: 7_500, total: 10_000, orgs: 3, rate: 50, eta_seconds: 120 }))
+    expect(screen.getByTestId('sync-progress')).toHaveTextContent('7,500 of 10,000 users')
+    expect(screen.getByTestId('sync-progress')).toHaveTextContent('about 2 min left')
+    expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '75')
+  })
+
+  it('without a total or a time left, the bar is indeterminate', async () => {
+    mount()
+    await userEvent.click(screen.getByTestId('sync-button'))
+    emit('sync:progress', progress({ users: 300, rate: 0, eta_seconds: -1 }))
+    expect(screen.getByTestId('sync-progress')).toHaveTextContent('Syncing… 300 users · 0 orgs')
+    expect(screen.getByRole('progressbar')).toHaveClass('indeterminate')
+    expect(screen.getByRole('progressbar')).not.toHaveAttribute('aria-valuenow')
   })
 })

@@ -53,10 +53,24 @@ export function SyncBar({ env, onOpenEnvironments }: Props) {
   )
 }
 
-function Progress({ progress, onCancel }: { progress: SyncProgress | null; onCancel: () => void }) {
-  const eta = progress?.eta_seconds ?? -1
+/** Percent done, time left (-1 unknown) and the count line of a running sync. */
+export function progressFigures(p: SyncProgress): { pct: number | null; eta: number; count: string } {
+  const total = p.total ?? 0
+  if (total > 0) {
+    // The provider said how many users it has: a true fraction, and a time
+    // left from the rate when Go has none.
+    const left = Math.max(0, total - p.users)
+    const eta = p.eta_seconds >= 0 ? p.eta_seconds : p.rate > 0 ? left / p.rate : -1
+    return { pct: Math.min(100, (100 * p.users) / total), eta, count: `${formatNumber(p.users)} of ${plural(total, 'user')}` }
+  }
+  const eta = p.eta_seconds
   // No total is known; the rate and time left give one: done / (done + rate × left).
-  const pct = progress && eta >= 0 && progress.rate > 0 ? (100 * progress.users) / (progress.users + progress.rate * eta) : null
+  const pct = eta >= 0 && p.rate > 0 ? (100 * p.users) / (p.users + p.rate * eta) : null
+  return { pct, eta, count: plural(p.users, 'user') }
+}
+
+function Progress({ progress, onCancel }: { progress: SyncProgress | null; onCancel: () => void }) {
+  const { pct, eta, count } = progress ? progressFigures(progress) : { pct: null, eta: -1, count: '' }
   return (
     <div className="sync-progress" data-testid="sync-progress">
       <div
@@ -73,7 +87,7 @@ function Progress({ progress, onCancel }: { progress: SyncProgress | null; onCan
         <span>
           {progress
             ? [
-                `Syncing… ${plural(progress.users, 'user')}`,
+                `Syncing… ${count}`,
                 plural(progress.orgs, 'org'),
                 progress.rate > 0 ? `${formatNumber(progress.rate)} users/s` : '',
                 eta >= 0 ? `${formatEta(eta)} left` : '',

@@ -11,7 +11,13 @@ export function RecentSessions({ sessions }: { sessions: Session[] }) {
         <li key={s.id}>
           <div className="recent-head">
             <span>{formatDateTime(s.started_at)}</span>
-            {s.ended_at ? <Badge tone={s.end_reason === 'failed' ? 'danger' : 'neutral'}>{s.end_reason || 'ended'}</Badge> : <Badge tone="ok">running</Badge>}
+            {s.ended_at ? (
+              <Badge tone={s.end_reason === 'failed' ? 'danger' : 'neutral'}>{s.end_reason || 'ended'}</Badge>
+            ) : s.revoke_pending_since ? (
+              <Badge tone="warn">stop pending</Badge>
+            ) : (
+              <Badge tone="ok">running</Badge>
+            )}
             {s.ended_at && <span className="muted">{formatSpan(s.started_at, s.ended_at)}</span>}
           </div>
           <div className="muted">

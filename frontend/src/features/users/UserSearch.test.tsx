@@ -96,7 +96,7 @@ describe('UserSearch', () => {
         ],
       }),
     ])
-    render(<UserSearch env="demo" query="" onQueryChange={() => {}} selectedId="" onOpen={() => {}} policy={{ enabled: true, reason_min_length: 10, ticket_required: false, ticket_pattern: '', max_minutes: 60, default_minutes: 30, protected_roles: ['admin'], protected_domains: [], protected_users: [] }} />)
+    render(<UserSearch env="demo" query="" onQueryChange={() => {}} selectedId="" onOpen={() => {}} policy={{ enabled: true, reason_min_length: 10, ticket_required: false, ticket_pattern: '', max_minutes: 60, default_minutes: 30, protected_roles: ['admin'], protected_domains: [], protected_users: [], agent_daily_limit: 0, env_monthly_limit: 0 }} />)
     const row = await screen.findByTestId('user-row')
     expect(within(row).getByText('admin · protected')).toBeInTheDocument()
     expect(within(row).getByText('suspended')).toBeInTheDocument()
