@@ -42,11 +42,11 @@ func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
 				a.events.Emit(guise.EventSyncProgress, p)
 				return
 			}
+			var err error // not p.Error itself: a nil *guise.Error is a non-nil error
 			if p.Error != nil {
-				a.reach.observe(p.Env, p.Error)
-			} else {
-				a.reach.observe(p.Env, nil) // not p.Error: a nil *guise.Error is a non-nil error
+				err = p.Error
 			}
+			a.reach.observe(p.Env, err)
 			if p.Error != nil {
 				a.log.Warn("background sync stopped", "env", p.Env, "users", p.Users, "err", p.Error)
 			} else {
