@@ -117,9 +117,12 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
-	user, err := s.freshUser(ctx, env.Name, prov, strings.TrimSpace(req.User))
+	user, err := s.freshUser(ctx, env.Name, prov, strings.TrimSpace(req.User), pol)
 	if err != nil {
 		var e *Error
+		if errors.As(err, &e) && e.Code == EREFUSED {
+			return Session{}, refused(err, user)
+		}
 		if errors.As(err, &e) && e.Code == ENOTFOUND {
 			return Session{}, refused(&Error{Code: EREFUSED, Rule: RuleUnknownUser, Field: "user", Message: e.Message}, User{})
 		}
@@ -189,11 +192,16 @@ func (s *Service) fail(ctx context.Context, sess Session, cause error, what stri
 
 // freshUser asks the provider for the user, so a user suspended or deleted
 // since the last sync is caught. The cache resolves an email to an id first.
-func (s *Service) freshUser(ctx context.Context, env string, prov Provider, sel string) (User, error) {
+func (s *Service) freshUser(ctx context.Context, env string, prov Provider, sel string, pol Policy) (User, error) {
 	id := sel
 	cached, err := s.Store.FindUser(ctx, env, sel)
 	switch {
 	case err == nil:
+		// A user the cache already shows suspended or protected is refused
+		// before anything is sent to the provider.
+		if err := pol.Barred(cached); err != nil {
+			return cached, err
+		}
 		id = cached.ID
 	case ErrorCode(err) != ENOTFOUND:
 		return User{}, err

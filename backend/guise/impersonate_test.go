@@ -19,6 +19,7 @@ type fakeProvider struct {
 	startErr error
 	stopErr  error
 	stopped  []string
+	gets     int // GetUser calls
 }
 
 func (f *fakeProvider) Check(context.Context) []guise.CheckResult { return nil }
@@ -29,6 +30,7 @@ func (f *fakeProvider) ListUsers(context.Context, string, time.Time) (guise.User
 	return guise.UserPage{}, nil
 }
 func (f *fakeProvider) GetUser(_ context.Context, id string) (guise.User, error) {
+	f.gets++
 	u, ok := f.users[id]
 	if !ok {
 		return u, guise.Errorf(guise.ENOTFOUND, "no user %s", id)
@@ -288,5 +290,26 @@ func TestAProviderRefusalIsAuditedAsARefusal(t *testing.T) {
 	recs, _ = svc.Store.AuditRecords(ctx, 0, 100)
 	if last := recs[len(recs)-1]; last.Kind != guise.AuditFailed {
 		t.Fatalf("a provider failure: %+v", last)
+	}
+}
+
+func TestABarredUserInTheCacheIsRefusedWithoutAskingTheProvider(t *testing.T) {
+	svc, prov, now, _ := setup(t)
+	ctx := context.Background()
+	cached := []guise.User{
+		{ID: "u8", Email: "sus@acme.test", Status: guise.StatusSuspended, Role: "member", UpdatedAt: *now},
+		{ID: "u9", Email: "boss@acme.test", Status: guise.StatusActive, Role: "admin", UpdatedAt: *now},
+	}
+	if err := svc.Store.SaveUsers(ctx, "prod", cached, guise.SyncState{Env: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ user, rule string }{{"sus@acme.test", guise.RuleSuspended}, {"u9", guise.RuleProtected}} {
+		_, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: c.user, Reason: "checking the invoices"})
+		if e := guise.AsError(err); e.Rule != c.rule {
+			t.Fatalf("%s: %+v, want refused by %s", c.user, e, c.rule)
+		}
+	}
+	if prov.gets != 0 {
+		t.Fatalf("the provider was asked %d times about users the cache already bars", prov.gets)
 	}
 }

@@ -236,13 +236,22 @@ func (p Policy) Quotas(agent string, now time.Time) []Quota {
 	return q
 }
 
-// CheckUser checks the user and resolves the organization.
-func (p Policy) CheckUser(u User, orgSel string) (Org, error) {
+// Barred refuses a user who may not be impersonated at all: suspended, or
+// protected by this policy.
+func (p Policy) Barred(u User) error {
 	if u.Status == StatusSuspended {
-		return Org{}, Refusal(RuleSuspended, "%s is suspended; a suspended user cannot be impersonated.", u.Email)
+		return Refusal(RuleSuspended, "%s is suspended; a suspended user cannot be impersonated.", u.Email)
 	}
 	if why := p.Protected(u); why != "" {
-		return Org{}, Refusal(RuleProtected, "%s is protected and cannot be impersonated: %s.", u.Email, why)
+		return Refusal(RuleProtected, "%s is protected and cannot be impersonated: %s.", u.Email, why)
+	}
+	return nil
+}
+
+// CheckUser checks the user and resolves the organization.
+func (p Policy) CheckUser(u User, orgSel string) (Org, error) {
+	if err := p.Barred(u); err != nil {
+		return Org{}, err
 	}
 	if orgSel != "" {
 		o, ok := u.FindOrg(orgSel)
