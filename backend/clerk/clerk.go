@@ -6,6 +6,7 @@ package clerk
 
 import (
 	"context"
+	"golang.org/x/time/rate"
 	"net"
 	"net/http"
 	"net/url"
@@ -43,6 +44,7 @@ type Provider struct {
 	orgs    *organization.Client
 	tokens  *actortoken.Client
 	session *session.Client
+	http    *transport // every request goes through it: pacing, 429 retries
 }
 
 var (
@@ -79,6 +81,18 @@ func WithRetries(n int, maxWait time.Duration) Option {
 
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// pacer returns a limiter that lets requests through freely until Clerk first
+// answers 429, and then paces them at 90% of its published Backend API limit
+// per instance (100 requests per 10 s in development, 1,000 in production):
+// a sync makes one membership call per user, which a development instance
+// would otherwise answer with a 429 every few seconds.
+func pacer(dev bool) (*rate.Limiter, rate.Limit, int) {
+	if dev {
+		return rate.NewLimiter(rate.Inf, 0), 9, 10
+	}
+	return rate.NewLimiter(rate.Inf, 0), 90, 100
+}
 
 // New builds the provider of env, a Clerk environment, with its secret key.
 // env.BaseURL may be empty (DefaultBaseURL); env.Settings must name
@@ -123,11 +137,15 @@ func New(env guise.Environment, secret string, opts ...Option) (*Provider, error
 	}
 	// No client timeout: it would also cut the waits for Retry-After; the
 	// transport bounds each attempt and the caller's context the whole call.
-	hc := &http.Client{Transport: &transport{next: o.base, retries: o.retries, maxWait: o.maxWait, sleep: o.sleep}}
+	dev := strings.HasPrefix(secret, "sk_test_")
+	limit, published, burst := pacer(dev)
+	tr := &transport{next: o.base, limit: limit, published: published, burst: burst, retries: o.retries, maxWait: o.maxWait, sleep: o.sleep}
+	hc := &http.Client{Transport: tr}
 	cfg := &sdk.ClientConfig{BackendConfig: sdk.BackendConfig{HTTPClient: hc, URL: sdk.String(base), Key: sdk.String(secret)}}
 	return &Provider{
-		env: env.Name, base: base, actor: actor, dev: strings.HasPrefix(secret, "sk_test_"), now: o.now,
+		env: env.Name, base: base, actor: actor, dev: dev, now: o.now,
 		users: user.NewClient(cfg), orgs: organization.NewClient(cfg), tokens: actortoken.NewClient(cfg), session: session.NewClient(cfg),
+		http: tr,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
@@ -44,10 +45,13 @@ func (e *statusError) Error() string {
 // transport retries 429 answers after their Retry-After, a bounded number of
 // times, and keeps the status of error answers the SDK cannot parse.
 type transport struct {
-	next    http.RoundTripper
-	retries int
-	maxWait time.Duration
-	sleep   func(ctx context.Context, d time.Duration) error
+	next      http.RoundTripper
+	limit     *rate.Limiter // unlimited until the first 429, then the published rate
+	published rate.Limit
+	burst     int
+	retries   int
+	maxWait   time.Duration
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -64,6 +68,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r = req.Clone(req.Context())
 			r.Body = body
 		}
+		if err := t.limit.Wait(r.Context()); err != nil {
+			return nil, err
+		}
 		resp, err := t.next.RoundTrip(r)
 		if err != nil {
 			return nil, err
@@ -75,6 +82,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && t.limit.Limit() == rate.Inf {
+			t.limit.SetBurst(t.burst)
+			t.limit.SetLimit(t.published)
 		}
 		wait := parseRetryAfter(resp.Header.Get("Retry-After"))
 		if resp.StatusCode == http.StatusTooManyRequests && attempt < t.retries && wait <= t.maxWait {
