@@ -31,3 +31,12 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSVerificationIsNeverDisabled: no Go source outside tests turns off
+// certificate checks, for any provider.
+func TestTLSVerificationIsNeverDisabled(t *testing.T) {
+	out, _ := exec.Command("grep", "-rln", "--include=*.go", "--exclude=*_test.go", "--exclude-dir=node_modules", "InsecureSkipVerify", "..").Output()
+	if files := strings.TrimSpace(string(out)); files != "" {
+		t.Fatalf("TLS verification is disabled in:\n%s", files)
+	}
+}

@@ -3,6 +3,7 @@ package keyring
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
 	gokeyring "github.com/zalando/go-keyring"
@@ -59,5 +60,15 @@ func TestNoBusMeansNoKeychainAndNoDiskFallback(t *testing.T) {
 	}
 	if err := s.Probe(); guise.ErrorCode(err) != guise.ESECRETSTORE {
 		t.Fatalf("Probe without a bus: %v", err)
+	}
+}
+
+func TestAHungKeychainTimesOut(t *testing.T) {
+	s := &Store{Timeout: 20 * time.Millisecond}
+	release := make(chan struct{})
+	defer close(release)
+	err := s.call(func() error { <-release; return nil })
+	if guise.ErrorCode(err) != guise.ESECRETSTORE || !strings.Contains(guise.ErrorMessage(err), "did not answer") {
+		t.Fatalf("a keychain that never answers: %v", err)
 	}
 }
