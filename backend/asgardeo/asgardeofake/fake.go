@@ -315,7 +315,6 @@ func SignWith(claims map[string]any) string {
 	return raw
 }
 
-
 func uuid() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
