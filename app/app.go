@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guiseapp/guise/backend/asgardeo"
 	"github.com/guiseapp/guise/backend/auth0"
 	"github.com/guiseapp/guise/backend/browser"
 	"github.com/guiseapp/guise/backend/clerk"
@@ -69,6 +70,9 @@ type App struct {
 	started bool
 	tray    *trayWiring // the window's tray; nil in the CLI
 	reach   *reachTracker
+	// asgTokens keeps Asgardeo sessions' impersonated tokens in this
+	// process when no keychain is reachable (see backend/asgardeo).
+	asgTokens *asgardeo.Memory
 
 	Environments  *Environments
 	Users         *Users
@@ -88,7 +92,7 @@ func New(cfg Config) *App {
 	if cfg.Open == nil {
 		cfg.Open = browser.Open
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}}
+	a := &App{cfg: cfg, log: cfg.Logger, events: &emitter{}, asgTokens: asgardeo.NewMemory()}
 	a.browser = newSessionBrowser(cfg)
 	a.reach = newReachTracker(a.events.Emit)
 	a.Environments = &Environments{a}
@@ -123,7 +127,8 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	secrets := &keyring.Store{Fallback: a.demoKey}
 	a.db = db
-	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events, Browser: a.browser}
+	a.svc = &guise.Service{Store: db, Secrets: secrets, Providers: a.provider, Open: a.cfg.Open, Events: a.events, Browser: a.browser,
+		Expired: a.sessionExpired}
 	a.engine = a.newEngine(db)
 	a.started = true
 	a.browser.store = db
@@ -323,6 +328,17 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 		return auth0.New(env, secret, auth0.WithGlobalSecret(os.Getenv(keyring.EnvVar(env.Name)+"_GLOBAL")),
 			auth0.WithHTTPClient(&http.Client{Timeout: timeout}),
 			auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
+	case guise.ProviderAsgardeo:
+		timeout, err := requestTimeout(env)
+		if err != nil {
+			return nil, err
+		}
+		// The sign-in opens in the agent's own browser (cfg.Open, as
+		// sessions do), where they are signed in to Asgardeo. Impersonated
+		// tokens go to the keychain under the session id (session ids
+		// cannot clash with environment names), else stay in this process.
+		return asgardeo.New(env, secret, asgardeo.WithHTTPClient(&http.Client{Timeout: timeout}),
+			asgardeo.WithOpener(a.cfg.Open), asgardeo.WithVault(&keyring.Store{}), asgardeo.WithMemory(a.asgTokens))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}
@@ -337,6 +353,10 @@ func defaultBaseURL(provider string, settings map[string]string) string {
 	case guise.ProviderAuth0:
 		if d := strings.TrimSpace(settings[auth0.SettingDomain]); d != "" {
 			return auth0.DefaultBaseURL(d)
+		}
+	case guise.ProviderAsgardeo:
+		if o := strings.TrimSpace(settings[asgardeo.SettingOrg]); o != "" {
+			return asgardeo.DefaultBaseURL(o)
 		}
 	}
 	return ""
@@ -358,4 +378,29 @@ func hostOf(raw string) string {
 		return u.Host
 	}
 	return raw
+}
+
+// sessionExpired revokes, at expiry, what an Asgardeo session kept: its
+// impersonated token outlives Guise's countdown (an hour against the
+// policy's minutes). Other providers' sessions lapse by themselves.
+func (a *App) sessionExpired(ctx context.Context, s guise.Session) {
+	if s.Provider != guise.ProviderAsgardeo {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	env, err := a.svc.Store.Environment(ctx, s.Env)
+	if err != nil {
+		return
+	}
+	prov, err := a.svc.Provider(ctx, env)
+	if err == nil {
+		var st guise.Stopped
+		st, err = prov.StopImpersonation(ctx, s.ProviderRef)
+		if err == nil {
+			a.log.Info("expired session revoked at the provider", "session", s.ID, "detail", st.Detail)
+			return
+		}
+	}
+	a.log.Warn("could not revoke an expired session at the provider", "session", s.ID, "err", err)
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -22,7 +23,9 @@ type StartInput struct {
 // Start checks policy, starts the impersonation at the provider and opens it
 // in the browser. The launch URL never comes back.
 func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
-	ctx, cancel := i.a.callCtx()
+	// Longer than other calls: Asgardeo's start waits for the agent's own
+	// sign-in in the browser (its signin_timeout, up to 30 minutes).
+	ctx, cancel := context.WithTimeout(context.Background(), 31*time.Minute)
 	defer cancel()
 	svc, err := i.a.Service()
 	if err != nil {

@@ -85,7 +85,7 @@ never from an argument. It is kept in the OS keychain, never on disk.`,
 		},
 	}
 	add.Flags().StringVar(&provider, "provider", "", "demo, clerk, workos, auth0 or asgardeo")
-	add.Flags().StringVar(&baseURL, "base-url", "", "the provider's API base URL (https, or http on loopback; auth0: defaults to https://{domain})")
+	add.Flags().StringVar(&baseURL, "base-url", "", "the provider's API base URL (https, or http on loopback; auth0: defaults to https://{domain}; asgardeo: https://api.asgardeo.io/t/{org})")
 	add.Flags().StringArrayVar(&sets, "set", nil, "a provider setting KEY=VALUE (repeatable)")
 	add.Flags().BoolVar(&secretStdin, "secret-stdin", false, "read the secret from standard input")
 	_ = add.MarkFlagRequired("provider")

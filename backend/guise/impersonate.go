@@ -27,6 +27,12 @@ type Service struct {
 	Events Events
 	Now    func() time.Time
 
+	// Expired, when set, is told of each session ExpireDue ends, so that
+	// what an adapter kept for it (tokens in the keychain) is revoked and
+	// forgotten at expiry too, not only on a stop. Best effort; it must
+	// return promptly.
+	Expired func(ctx context.Context, s Session)
+
 	// Browser, when set, opens each session in its own browser instead of
 	// Open, and closes it on every end (stop, expiry, failure).
 	Browser SessionBrowser
@@ -149,7 +155,7 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 		}
 		return Session{}, err
 	}
-	started, err := prov.StartImpersonation(ctx, StartRequest{UserID: user.ID, OrgID: org.ID, Agent: agent, Reason: sess.Reason, Ticket: sess.Ticket, Duration: dur})
+	started, err := prov.StartImpersonation(ctx, StartRequest{SessionID: sess.ID, UserID: user.ID, OrgID: org.ID, Agent: agent, Reason: sess.Reason, Ticket: sess.Ticket, Duration: dur})
 	if err != nil {
 		return Session{}, s.fail(ctx, sess, s.withMonthCount(ctx, sess, err), "the provider refused to start it")
 	}
@@ -370,6 +376,9 @@ func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
 		if changed {
 			d.EndedAt, d.EndReason, d.Note = &at, reason, note
 			s.closeBrowser(d.ID)
+			if s.Expired != nil && d.ProviderRef != "" {
+				s.Expired(ctx, d)
+			}
 			ended = append(ended, d)
 			s.emit(EventSessionEnded, d)
 		}

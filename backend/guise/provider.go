@@ -55,12 +55,15 @@ type UserPage struct {
 
 // StartRequest is what a provider needs to start an impersonation.
 type StartRequest struct {
-	UserID   string
-	OrgID    string
-	Agent    Agent
-	Reason   string
-	Ticket   string
-	Duration time.Duration
+	// SessionID is Guise's id of the session being started, for adapters
+	// that keep something (tokens in the keychain) under it.
+	SessionID string
+	UserID    string
+	OrgID     string
+	Agent     Agent
+	Reason    string
+	Ticket    string
+	Duration  time.Duration
 }
 
 // Started is the provider's answer. URL is a secret: it is opened, never stored or logged.
