@@ -1,11 +1,13 @@
 import { renderHook } from '@testing-library/react'
 import * as runtime from '../../wailsjs/runtime/runtime'
+import * as EnvironmentsGo from '../../wailsjs/go/app/Environments'
 import * as UsersGo from '../../wailsjs/go/app/Users'
-import { getUser, searchUsers, useEvent } from './backend'
+import { editEnvironment, getUser, searchUsers, useEvent } from './backend'
 import { INTERNAL_MESSAGE } from './errors'
 
 vi.mock('../../wailsjs/runtime/runtime', () => ({ EventsOn: vi.fn(), EventsOff: vi.fn() }))
 vi.mock('../../wailsjs/go/app/Users', () => ({ Search: vi.fn(), Get: vi.fn() }))
+vi.mock('../../wailsjs/go/app/Environments', () => ({ Edit: vi.fn() }))
 
 describe('useEvent', () => {
   it('subscribes on mount and unsubscribes with the function EventsOn returned', () => {
@@ -63,5 +65,16 @@ describe('bound calls', () => {
     expect(d.sessions).toEqual([])
     expect(d.user.organizations).toEqual([])
     expect(d.policy.protected_roles).toEqual([])
+  })
+
+  it('edit an environment through Environments.Edit, with the same nil handling as the list', async () => {
+    vi.mocked(EnvironmentsGo.Edit).mockResolvedValue({ name: 'prod', provider: 'clerk', settings: null, reachability: null } as never)
+    const input = { name: 'prod', provider: 'clerk', base_url: '', settings: { actor_user_id: 'u' }, secret: '' }
+    const env = await editEnvironment(input)
+    expect(EnvironmentsGo.Edit).toHaveBeenCalledWith(input)
+    expect(env.settings).toEqual({})
+    expect(env.reachability.state).toBe('unknown')
+    vi.mocked(EnvironmentsGo.Edit).mockRejectedValue({ code: 'invalid', message: 'The built-in Demo environment is managed by Guise and cannot be edited.' })
+    await expect(editEnvironment(input)).rejects.toEqual({ code: 'invalid', message: 'The built-in Demo environment is managed by Guise and cannot be edited.' })
   })
 })

@@ -82,6 +82,8 @@ export const ready = () => call<Info>(SystemGo.Ready)
 
 export const listEnvironments = async () => arr(await call<EnvView[] | null>(EnvironmentsGo.List)).map(normEnv)
 export const addEnvironment = async (input: EnvInput) => normEnv(await call<EnvView>(EnvironmentsGo.Add, input))
+/** Replaces env's base URL and settings (send them all); an empty secret keeps the stored one. Name and provider stay. */
+export const editEnvironment = async (input: EnvInput) => normEnv(await call<EnvView>(EnvironmentsGo.Edit, input))
 export const removeEnvironment = (name: string) => call<void>(EnvironmentsGo.Remove, name)
 export const testEnvironment = async (name: string) => arr(await call<CheckResult[] | null>(EnvironmentsGo.Test, name))
 export const setCurrentEnvironment = (name: string) => call<void>(EnvironmentsGo.SetCurrent, name)

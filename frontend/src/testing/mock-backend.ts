@@ -16,6 +16,7 @@ export const ready = vi.fn(async () => ({
 }))
 export const listEnvironments = vi.fn(async () => [makeEnv()])
 export const addEnvironment = vi.fn(async () => makeEnv())
+export const editEnvironment = vi.fn(async (input: { name: string }) => makeEnv({ name: input.name, builtin: false }))
 export const removeEnvironment = vi.fn(async () => undefined)
 export const testEnvironment = vi.fn(async () => [] as { name: string; ok: boolean; detail: string }[])
 export const setCurrentEnvironment = vi.fn(async () => undefined)

@@ -4,10 +4,9 @@ import { describedBy, ErrorNote, Field } from '@/components/ui'
 import { addEnvironment } from '@/lib/backend'
 import { toBackendError } from '@/lib/errors'
 import { keys } from '@/lib/queries'
-import type { EnvInput, EnvView } from '@/lib/types'
-import { fieldFor, hintOf, PROVIDERS, providerSpec, type FieldTarget } from './providers'
-
-type Values = Record<FieldTarget | 'name', string>
+import type { EnvView } from '@/lib/types'
+import { ProviderFields } from './ProviderFields'
+import { formErrors, inputFrom, missingFields, PROVIDERS, providerSpec, type FieldTarget, type FormValues } from './providers'
 
 /** The names Go accepts (app/environments.go). */
 const ENV_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/
@@ -16,7 +15,7 @@ const ENV_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/
 export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView) => void; onCancel?: () => void }) {
   const qc = useQueryClient()
   const [provider, setProvider] = useState('clerk')
-  const [values, setValues] = useState<Partial<Values>>({})
+  const [values, setValues] = useState<FormValues>({})
   const [errors, setErrors] = useState<Record<string, string>>({})
   const spec = providerSpec(provider)
 
@@ -28,9 +27,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
       onAdded(env)
     },
     onError: (e) => {
-      const err = toBackendError(e)
-      const field = err.field ? fieldFor(spec, err.field) : undefined
-      setErrors(field ? { [field]: err.message } : { form: err.message })
+      setErrors(formErrors(spec, toBackendError(e)))
       setValues((v) => ({ ...v, secret: '' }))
     },
   })
@@ -38,21 +35,13 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
   const submit = (e: FormEvent) => {
     e.preventDefault()
     if (spec.unsupported) return
-    const found: Record<string, string> = {}
+    const found = missingFields(spec, values)
     const name = (values.name ?? '').trim()
     if (!name) found.name = 'Give the environment a short name, e.g. "prod" or "staging".'
     else if (!ENV_NAME.test(name)) found.name = 'Use lowercase letters, digits and dashes (up to 40), starting with a letter or digit.'
-    for (const f of spec.fields) if (f.required && !(values[f.target] ?? '').trim()) found[f.target] = `${f.label} is required.`
     setErrors(found)
     if (Object.keys(found).length) return
-    const input: EnvInput = { name, provider, base_url: '', settings: {}, secret: '' }
-    for (const f of spec.fields) {
-      const v = f.target === 'secret' ? (values.secret ?? '') : (values[f.target] ?? '').trim()
-      if (f.target === 'base_url') input.base_url = v
-      else if (f.target === 'secret') input.secret = v
-      else if (v !== '' || f.required) input.settings[f.target.slice('settings.'.length)] = v
-    }
-    add.mutate(input)
+    add.mutate(inputFrom(spec, name, values))
   }
 
   const set = (k: FieldTarget | 'name', v: string) => setValues((old) => ({ ...old, [k]: v }))
@@ -89,25 +78,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
         </p>
       )}
       {spec.note && <p className="muted">{spec.note}</p>}
-      {spec.fields.map((f) => {
-        const id = `env-${f.target.replace('.', '-')}`
-        const hint = hintOf(f, values)
-        return (
-          <Field key={`${provider}-${f.target}`} id={id} label={f.label} required={f.required} hint={hint} error={errors[f.target]}>
-            <input
-              id={id}
-              data-testid={id}
-              type={f.target === 'secret' ? 'password' : 'text'}
-              autoComplete={f.target === 'secret' ? 'new-password' : 'off'}
-              spellCheck={false}
-              placeholder={f.placeholder}
-              value={values[f.target] ?? ''}
-              onChange={(e) => set(f.target, e.target.value)}
-              {...describedBy(id, errors[f.target], hint)}
-            />
-          </Field>
-        )
-      })}
+      <ProviderFields spec={spec} values={values} errors={errors} onChange={set} idPrefix="env" />
       <p className="muted small">Secrets go to the OS keychain only; Guise never shows them again.</p>
       <div className="form-actions">
         {onCancel && (

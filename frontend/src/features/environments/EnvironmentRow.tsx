@@ -6,6 +6,7 @@ import { errorMessage } from '@/lib/errors'
 import { formatAgo, formatNumber } from '@/lib/format'
 import { keys } from '@/lib/queries'
 import type { CheckResult, EnvView } from '@/lib/types'
+import { EditEnvironmentForm } from './EditEnvironmentForm'
 import { providerLabel } from './providers'
 import { ReachStatus } from './Reachability'
 
@@ -14,6 +15,7 @@ const COLUMNS = 9
 export function EnvironmentRow({ env, current, now }: { env: EnvView; current: boolean; now: number }) {
   const qc = useQueryClient()
   const [confirming, setConfirming] = useState(false)
+  const [editing, setEditing] = useState(false)
   const test = useMutation({ mutationFn: () => testEnvironment(env.name) })
   const remove = useMutation({
     mutationFn: () => removeEnvironment(env.name),
@@ -47,6 +49,12 @@ export function EnvironmentRow({ env, current, now }: { env: EnvView; current: b
           <button type="button" data-testid="env-test" disabled={test.isPending} onClick={() => test.mutate()}>
             {test.isPending ? 'Testing…' : 'Test connection'}
           </button>
+          {/* Guise manages the built-in Demo; Go refuses to edit it. */}
+          {!env.builtin && (
+            <button type="button" data-testid="env-edit" aria-expanded={editing} onClick={() => setEditing((v) => !v)}>
+              Edit
+            </button>
+          )}
           <button
             type="button"
             className="danger-outline"
@@ -59,6 +67,13 @@ export function EnvironmentRow({ env, current, now }: { env: EnvView; current: b
           </button>
         </td>
       </tr>
+      {editing && (
+        <tr className="subrow">
+          <td colSpan={COLUMNS}>
+            <EditEnvironmentForm env={env} onDone={() => setEditing(false)} />
+          </td>
+        </tr>
+      )}
       {confirming && (
         <tr className="subrow">
           <td colSpan={COLUMNS}>

@@ -1,5 +1,6 @@
-// What the Add form asks for, per provider. `target` says where the value goes
-// in Environments.Add: base_url, secret, or a key of settings.
+// What the Add and Edit forms ask for, per provider. `target` says where the
+// value goes in Environments.Add/Edit: base_url, secret, or a key of settings.
+import type { BackendError, EnvInput, EnvView } from '@/lib/types'
 
 export type FieldTarget = 'base_url' | 'secret' | `settings.${string}`
 
@@ -128,4 +129,57 @@ export function providerLabel(value: string): string {
 export function fieldFor(spec: ProviderSpec, errorField: string): FieldTarget | 'name' | undefined {
   if (errorField === 'name') return 'name'
   return spec.fields.find((f) => f.target === errorField || f.target === `settings.${errorField}`)?.target
+}
+
+/** What a form holds, keyed by field target (and "name"). */
+export type FormValues = Partial<Record<FieldTarget | 'name', string>>
+
+const SETTINGS = 'settings.'
+
+/** The fields of spec that are missing, as errors keyed by target. A form that keeps the stored secret when left empty passes secretOptional. */
+export function missingFields(spec: ProviderSpec, values: FormValues, opts: { secretOptional?: boolean } = {}): Record<string, string> {
+  const found: Record<string, string> = {}
+  for (const f of spec.fields) {
+    if (!f.required || (f.target === 'secret' && opts.secretOptional)) continue
+    if (!(values[f.target] ?? '').trim()) found[f.target] = `${f.label} is required.`
+  }
+  return found
+}
+
+/**
+ * The EnvInput for what the form holds: values trimmed (the secret as typed),
+ * and empty optional settings left out so Go drops them. An empty secret means
+ * "none given" (Edit keeps the stored one).
+ */
+export function inputFrom(spec: ProviderSpec, name: string, values: FormValues): EnvInput {
+  const input: EnvInput = { name, provider: spec.value, base_url: '', settings: {}, secret: '' }
+  for (const f of spec.fields) {
+    const v = f.target === 'secret' ? (values.secret ?? '') : (values[f.target] ?? '').trim()
+    if (f.target === 'base_url') input.base_url = v
+    else if (f.target === 'secret') input.secret = v
+    else if (v !== '' || f.required) input.settings[f.target.slice(SETTINGS.length)] = v
+  }
+  return input
+}
+
+/** The form values of a stored environment: its base URL and the settings the form shows. Never the secret, which the UI does not have. */
+export function valuesOf(spec: ProviderSpec, env: EnvView): FormValues {
+  const values: FormValues = {}
+  for (const f of spec.fields) {
+    if (f.target === 'base_url') values.base_url = env.base_url
+    else if (f.target !== 'secret') values[f.target] = env.settings[f.target.slice(SETTINGS.length)] ?? ''
+  }
+  return values
+}
+
+/** Settings of env that spec has no field for (set with guise env add --set), which an edit keeps as they are. */
+export function otherSettings(spec: ProviderSpec, env: EnvView): Record<string, string> {
+  const shown = new Set(spec.fields.map((f) => f.target))
+  return Object.fromEntries(Object.entries(env.settings).filter(([k]) => k !== 'builtin' && !shown.has(`${SETTINGS}${k}`)))
+}
+
+/** A Go error as form errors: on the field it names when the form has it, else for the whole form. */
+export function formErrors(spec: ProviderSpec, err: BackendError): Record<string, string> {
+  const field = err.field ? fieldFor(spec, err.field) : undefined
+  return field ? { [field]: err.message } : { form: err.message }
 }
