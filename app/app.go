@@ -27,6 +27,7 @@ import (
 	"github.com/guiseapp/guise/backend/keyring"
 	"github.com/guiseapp/guise/backend/sqlite"
 	"github.com/guiseapp/guise/backend/syncer"
+	"github.com/guiseapp/guise/backend/workos"
 )
 
 // DemoEnv is the name of the built-in Demo environment created on first run.
@@ -68,6 +69,7 @@ type App struct {
 	bgDone  chan struct{}
 	started bool
 	tray    *trayWiring // the window's tray; nil in the CLI
+	awaits  awaitWatch  // the window's watches of dashboard starts
 
 	Environments  *Environments
 	Users         *Users
@@ -141,6 +143,7 @@ func (a *App) Close() error {
 		stopBg()
 		<-bgDone
 	}
+	a.stopAwaits()
 	if engine != nil { // syncs take the lock too (Service): stop them outside it
 		engine.Close()
 	}
@@ -321,17 +324,26 @@ func (a *App) provider(env guise.Environment, secret string) (guise.Provider, er
 		return auth0.New(env, secret, auth0.WithGlobalSecret(os.Getenv(keyring.EnvVar(env.Name)+"_GLOBAL")),
 			auth0.WithHTTPClient(&http.Client{Timeout: timeout}),
 			auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
+	case guise.ProviderWorkOS:
+		timeout, err := requestTimeout(env)
+		if err != nil {
+			return nil, err
+		}
+		return workos.New(env, secret, workos.WithHTTPClient(&http.Client{Timeout: timeout}))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}
 }
 
 // defaultBaseURL is the API address of a provider's cloud service, used
-// when an environment is added without one: Clerk's API, Auth0's tenant root.
+// when an environment is added without one: Clerk's and WorkOS's APIs,
+// Auth0's tenant root.
 func defaultBaseURL(provider string, settings map[string]string) string {
 	switch provider {
 	case guise.ProviderClerk:
 		return clerk.DefaultBaseURL
+	case guise.ProviderWorkOS:
+		return workos.DefaultBaseURL
 	case guise.ProviderAuth0:
 		if d := strings.TrimSpace(settings[auth0.SettingDomain]); d != "" {
 			return auth0.DefaultBaseURL(d)

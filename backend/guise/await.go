@@ -221,7 +221,7 @@ func (s *Service) Reconcile(ctx context.Context, envName string) (ReconcileResul
 		}
 	}
 	for _, o := range got.Outside {
-		sess, ok, err := s.importOutside(ctx, as, env, o)
+		sess, ok, err := s.importOutside(ctx, as, env, prov, o)
 		if err != nil {
 			return res, err
 		}
@@ -242,12 +242,16 @@ func (s *Service) Reconcile(ctx context.Context, envName string) (ReconcileResul
 }
 
 // importOutside records an impersonation started in the dashboard, with the
-// user's email, name and organization from the cache when known.
-func (s *Service) importOutside(ctx context.Context, as AwaitStore, env Environment, o Session) (Session, bool, error) {
+// user's email, name and organization from the cache, else the provider.
+func (s *Service) importOutside(ctx context.Context, as AwaitStore, env Environment, prov Provider, o Session) (Session, bool, error) {
 	o.ID, o.Env, o.Provider, o.Outside = NewID("ses"), env.Name, env.Provider, true
 	o.AwaitingUntil, o.RevokePendingSince, o.EndedAt, o.EndReason = nil, nil, nil, ""
-	o.UserEmail = o.UserID
-	if u, err := s.Store.FindUser(ctx, env.Name, o.UserID); err == nil {
+	o.UserEmail = o.UserID // a user deleted since keeps at least their id
+	u, err := s.Store.FindUser(ctx, env.Name, o.UserID)
+	if err != nil {
+		u, err = prov.GetUser(ctx, o.UserID)
+	}
+	if err == nil {
 		o.UserEmail, o.UserName = u.Email, u.Name
 		for _, org := range u.Orgs {
 			if org.ID == o.OrgID {

@@ -264,7 +264,7 @@ func TestStartAwaitsAndReconcileAttaches(t *testing.T) {
 	pending := []guise.Session{{ID: "ses_1", UserID: jane, OrgID: "org_globex", AgentEmail: "agent@ourcompany.com", Reason: "Invoices missing", StartedAt: asked}}
 	reason := "Invoices missing"
 	early := f.Impersonate(jane, "agent@ourcompany.com", &reason, "org_globex", asked.Add(-time.Hour)) // before Guise asked
-	other := f.Impersonate(jane, "someone@else.test", nil, "org_acme", asked.Add(time.Minute))       // another agent
+	other := f.Impersonate(jane, "someone@else.test", nil, "org_acme", asked.Add(time.Minute))         // another agent
 	ours := f.Impersonate(jane, "AGENT@ourcompany.com", &reason, "org_acme", asked.Add(2*time.Minute))
 	rec, err := p.Reconcile(ctx, asked.Add(-2*time.Hour), pending)
 	if err != nil {
