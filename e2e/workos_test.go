@@ -139,16 +139,16 @@ func TestWorkOSLoop(t *testing.T) {
 	}
 }
 
-// running is a guise command started in the background.
-type running struct {
+// bgCmd is a guise command started in the background.
+type bgCmd struct {
 	cmd      *exec.Cmd
 	out, err bytes.Buffer
 }
 
 // start runs a command without waiting for it (one that waits itself).
-func (g *guise) start(extraEnv []string, args ...string) *running {
+func (g *guise) start(extraEnv []string, args ...string) *bgCmd {
 	g.t.Helper()
-	r := &running{cmd: exec.Command(bin, args...)}
+	r := &bgCmd{cmd: exec.Command(bin, args...)}
 	r.cmd.Env = append(append([]string{}, g.env...), extraEnv...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.err
 	if err := r.cmd.Start(); err != nil {
@@ -164,7 +164,7 @@ func (g *guise) start(extraEnv []string, args ...string) *running {
 }
 
 // wait waits (bounded) for the command to end.
-func (r *running) wait(t *testing.T) result {
+func (r *bgCmd) wait(t *testing.T) result {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- r.cmd.Wait() }()
