@@ -28,6 +28,7 @@ import (
 	"github.com/guiseapp/guise/backend/keyring"
 	"github.com/guiseapp/guise/backend/sqlite"
 	"github.com/guiseapp/guise/backend/syncer"
+	"github.com/guiseapp/guise/backend/workos"
 )
 
 // DemoEnv is the name of the built-in Demo environment created on first run.
@@ -73,6 +74,7 @@ type App struct {
 	// asgTokens keeps Asgardeo sessions' impersonated tokens in this
 	// process when no keychain is reachable (see backend/asgardeo).
 	asgTokens *asgardeo.Memory
+	awaits    awaitWatch // the window's watches of dashboard starts
 
 	Environments  *Environments
 	Users         *Users
@@ -148,6 +150,7 @@ func (a *App) Close() error {
 		stopBg()
 		<-bgDone
 	}
+	a.stopAwaits()
 	if engine != nil { // syncs take the lock too (Service): stop them outside it
 		engine.Close()
 	}
@@ -309,47 +312,46 @@ func requestTimeout(env guise.Environment) (time.Duration, error) {
 
 // provider builds the adapter for an environment.
 func (a *App) provider(env guise.Environment, secret string) (guise.Provider, error) {
+	timeout, err := requestTimeout(env)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Timeout: timeout}
 	switch env.Provider {
 	case guise.ProviderDemo:
-		timeout, err := requestTimeout(env)
-		if err != nil {
-			return nil, err
-		}
-		return demo.NewClient(env.BaseURL, secret, demo.WithHTTPClient(&http.Client{Timeout: timeout}))
+		return demo.NewClient(env.BaseURL, secret, demo.WithHTTPClient(hc))
 	case guise.ProviderClerk:
+		// Clerk bounds each attempt in its own transport: a client timeout
+		// would also cut its waits for Retry-After.
 		return clerk.New(env, secret)
 	case guise.ProviderAuth0:
-		timeout, err := requestTimeout(env)
-		if err != nil {
-			return nil, err
-		}
 		// The legacy global client's secret comes only from the process
 		// environment (GUISE_SECRET_<NAME>_GLOBAL), never the database.
 		return auth0.New(env, secret, auth0.WithGlobalSecret(os.Getenv(keyring.EnvVar(env.Name)+"_GLOBAL")),
-			auth0.WithHTTPClient(&http.Client{Timeout: timeout}),
-			auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
+			auth0.WithHTTPClient(hc), auth0.WithLogger(a.log.With("component", "auth0", "env", env.Name)))
 	case guise.ProviderAsgardeo:
-		timeout, err := requestTimeout(env)
-		if err != nil {
-			return nil, err
-		}
 		// The sign-in opens in the agent's own browser (cfg.Open, as
 		// sessions do), where they are signed in to Asgardeo. Impersonated
 		// tokens go to the keychain under the session id (session ids
 		// cannot clash with environment names), else stay in this process.
-		return asgardeo.New(env, secret, asgardeo.WithHTTPClient(&http.Client{Timeout: timeout}),
+		return asgardeo.New(env, secret, asgardeo.WithHTTPClient(hc),
 			asgardeo.WithOpener(a.cfg.Open), asgardeo.WithVault(&keyring.Store{}), asgardeo.WithMemory(a.asgTokens))
+	case guise.ProviderWorkOS:
+		return workos.New(env, secret, workos.WithHTTPClient(hc))
 	default:
 		return nil, guise.Errorf(guise.EUNSUPPORTED, "Guise cannot talk to %s yet (environment %s).", env.Provider, env.Name)
 	}
 }
 
 // defaultBaseURL is the API address of a provider's cloud service, used
-// when an environment is added without one: Clerk's API, Auth0's tenant root.
+// when an environment is added without one: Clerk's and WorkOS's APIs,
+// Auth0's tenant root.
 func defaultBaseURL(provider string, settings map[string]string) string {
 	switch provider {
 	case guise.ProviderClerk:
 		return clerk.DefaultBaseURL
+	case guise.ProviderWorkOS:
+		return workos.DefaultBaseURL
 	case guise.ProviderAuth0:
 		if d := strings.TrimSpace(settings[auth0.SettingDomain]); d != "" {
 			return auth0.DefaultBaseURL(d)

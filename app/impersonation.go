@@ -49,6 +49,9 @@ func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
 		return guise.Session{}, err
 	}
 	i.a.log.Info("impersonation started", "session", s.ID, "env", s.Env, "user", s.UserID, "org", s.OrgID, "expires_at", s.ExpiresAt)
+	if s.AwaitingUntil != nil { // started in the dashboard: watch for it here
+		i.a.watchAwaiting(s.ID)
+	}
 	if n := i.a.browser.takeNotice(s.ID); n != "" {
 		s.Note = n // not stored: says how this start was opened (see app/browser.go)
 	}

@@ -51,6 +51,11 @@ func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
 				a.log.Warn("background sync stopped", "env", p.Env, "users", p.Users, "err", p.Error)
 			} else {
 				a.log.Info("background sync done", "env", p.Env, "users", p.Users, "swept", p.Swept, "full", p.Full)
+				go func() { // dashboard starts (WorkOS), off the engine's goroutine
+					ctx, cancel := a.callCtx()
+					defer cancel()
+					_, _ = a.Reconcile(ctx, p.Env)
+				}()
 			}
 			a.events.Emit(guise.EventSyncDone, p)
 		},

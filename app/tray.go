@@ -195,6 +195,11 @@ func trayLines(sessions []guise.Session, now time.Time) []tray.Line {
 		if s.OrgName != "" {
 			parts = append(parts, s.OrgName)
 		}
+		if s.AwaitingUntil != nil {
+			parts = append(parts, "waiting for the dashboard")
+			lines = append(lines, tray.Line{Label: strings.Join(parts, " · ")})
+			continue
+		}
 		// Rounded up: "0 min left" would read as already over.
 		mins := int(math.Ceil(s.Remaining(now).Minutes()))
 		parts = append(parts, fmt.Sprintf("%d min left", mins))

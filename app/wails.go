@@ -92,7 +92,7 @@ func (a *App) watchExpiry(ctx context.Context) {
 		pending := false
 		for _, s := range active {
 			pending = pending || s.RevokePendingSince != nil
-			if !warned[s.ID] && s.Remaining(time.Now()) <= 5*time.Minute {
+			if !warned[s.ID] && s.AwaitingUntil == nil && s.Remaining(time.Now()) <= 5*time.Minute {
 				warned[s.ID] = true
 				a.events.Emit(guise.EventSessionExpiring, s)
 			}

@@ -30,10 +30,13 @@ opens it in the browser (see guise browser). The launch URL is never printed. Re
 				return err
 			}
 			in.Minutes = minutes
-			return st.withApp(cmd, func(_ context.Context, ap *app.App) error {
+			return st.withApp(cmd, func(ctx context.Context, ap *app.App) error {
 				s, err := ap.Impersonation.Start(in)
 				if err != nil {
 					return err
+				}
+				if s.AwaitingUntil != nil { // no start API (WorkOS): the agent starts it in the dashboard
+					return st.awaitDashboard(ctx, ap, s, asJSON)
 				}
 				if asJSON {
 					return st.printJSON(s)
@@ -122,6 +125,11 @@ func (st *cliState) sessionsCmd() *cobra.Command {
 			}
 			return st.withApp(cmd, func(ctx context.Context, ap *app.App) error {
 				st.retryPendingStops(ctx, ap)
+				if r, err := ap.ReconcilePending(ctx); err != nil {
+					st.errf("Could not read the impersonations started in a dashboard: %s\n", guise.ErrorMessage(err))
+				} else {
+					st.reportReconciled(r)
+				}
 				list, err := ap.History.List(f)
 				if err != nil {
 					return err
@@ -172,6 +180,16 @@ func (st *cliState) retryPendingStops(ctx context.Context, ap *app.App) {
 
 // state describes a session in a word or two.
 func state(s guise.Session) string {
+	if s.Outside {
+		return sessionState(s) + ", started outside Guise"
+	}
+	return sessionState(s)
+}
+
+func sessionState(s guise.Session) string {
+	if s.EndedAt == nil && s.AwaitingUntil != nil {
+		return "waiting for the dashboard until " + s.AwaitingUntil.Local().Format("15:04")
+	}
 	if s.EndedAt == nil && s.RevokePendingSince != nil {
 		return fmt.Sprintf("stop pending since %s, %s left", s.RevokePendingSince.Local().Format("15:04"), guise.FormatDuration(s.Remaining(time.Now()).Round(time.Minute)))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/guiseapp/guise/app"
+	"github.com/guiseapp/guise/backend/guise"
 	"github.com/guiseapp/guise/backend/syncer"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +33,12 @@ impersonation history stays). Progress goes to stderr: a bar on a terminal, line
 				bar.end()
 				if err != nil {
 					return err
+				}
+				// Dashboard starts (WorkOS): attach awaited sessions, import the others.
+				if r, err := a.Reconcile(ctx, p.Env); err != nil {
+					st.errf("Synced, but the impersonations started in the dashboard could not be read: %s\n", guise.ErrorMessage(err))
+				} else {
+					st.reportReconciled(r)
 				}
 				if asJSON {
 					return st.printJSON(p)

@@ -159,6 +159,9 @@ func (s *Service) Impersonate(ctx context.Context, req Request) (Session, error)
 	if err != nil {
 		return Session{}, s.fail(ctx, sess, s.withMonthCount(ctx, sess, err), "the provider refused to start it")
 	}
+	if started.Await != nil {
+		return s.awaitStarted(ctx, sess, started)
+	}
 	if started.ExpiresAt.IsZero() || started.ExpiresAt.After(sess.ExpiresAt) {
 		started.ExpiresAt = sess.ExpiresAt
 	}
@@ -250,6 +253,9 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 		return StopResult{}, err
 	}
 	var stopped Stopped
+	if sess.AwaitingUntil != nil {
+		stopped.Detail = awaitCanceled
+	}
 	if sess.ProviderRef != "" {
 		prov, err := s.Provider(ctx, env)
 		if err == nil {
@@ -364,6 +370,8 @@ func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
 	for _, d := range due {
 		at, reason, kind, note := d.ExpiresAt, EndExpired, AuditExpired, ""
 		switch {
+		case d.AwaitingUntil != nil:
+			at, reason, kind, note = *d.AwaitingUntil, EndFailed, AuditFailed, awaitMissed(d)
 		case d.RevokePendingSince != nil:
 			note = "expired before the provider confirmed the stop asked for at " + d.RevokePendingSince.Local().Format("15:04:05")
 		case d.ProviderRef == "":

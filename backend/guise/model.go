@@ -98,6 +98,13 @@ type Session struct {
 	// RevokePendingSince is set when a stop was asked for but the provider
 	// has not confirmed it: the session still runs and Guise keeps retrying.
 	RevokePendingSince *time.Time `json:"revoke_pending_since,omitempty"`
+	// AwaitingUntil is set while Guise waits for the provider to confirm a
+	// start the agent makes in the provider's dashboard (see Await); the
+	// session has no ProviderRef yet and fails if nothing comes by then.
+	AwaitingUntil *time.Time `json:"awaiting_until,omitempty"`
+	// Outside marks a session started outside Guise, in the provider's
+	// dashboard, and imported into the history from the provider's events.
+	Outside bool `json:"outside,omitempty"`
 }
 
 // Active reports whether the session is running at now.

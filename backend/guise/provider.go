@@ -71,6 +71,10 @@ type Started struct {
 	Ref       string
 	URL       string
 	ExpiresAt time.Time
+	// Await is set by a provider that cannot start the session itself: URL
+	// then opens its dashboard, where the agent starts it, Ref is empty, and
+	// the provider confirms the start later through Reconciler.
+	Await *Await
 }
 
 // Stopped is the provider's account of a stop, e.g. "actor token revoked

@@ -11,7 +11,7 @@ import (
 )
 
 const sessionCols = `id, env, provider, user_id, user_email, user_name, org_id, org_name, agent_email, reason, ticket,
-	started_at, expires_at, ended_at, end_reason, provider_ref, note, revoke_pending_at`
+	started_at, expires_at, ended_at, end_reason, provider_ref, note, revoke_pending_at, awaiting_until, outside`
 
 // ReserveSession records a session about to start, refusing a second running
 // session for the same user. The check and the insert share one immediate
@@ -39,7 +39,7 @@ func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time,
 				return &guise.Error{Code: guise.EREFUSED, Rule: q.Rule, Message: q.Message}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,'','','',NULL)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,'','','',NULL,NULL,0)`,
 			s.ID, s.Env, s.Provider, s.UserID, s.UserEmail, s.UserName, s.OrgID, s.OrgName, s.AgentEmail, s.Reason, s.Ticket,
 			fmtTime(s.StartedAt), fmtTime(s.ExpiresAt))
 		return err
@@ -167,9 +167,10 @@ func (d *DB) querySessions(ctx context.Context, q string, args ...any) ([]guise.
 	for rows.Next() {
 		var s guise.Session
 		var started, expires string
-		var ended, pending sql.NullString
+		var ended, pending, awaiting sql.NullString
 		if err := rows.Scan(&s.ID, &s.Env, &s.Provider, &s.UserID, &s.UserEmail, &s.UserName, &s.OrgID, &s.OrgName,
-			&s.AgentEmail, &s.Reason, &s.Ticket, &started, &expires, &ended, &s.EndReason, &s.ProviderRef, &s.Note, &pending); err != nil {
+			&s.AgentEmail, &s.Reason, &s.Ticket, &started, &expires, &ended, &s.EndReason, &s.ProviderRef, &s.Note, &pending,
+			&awaiting, &s.Outside); err != nil {
 			return nil, internal(err, "reading sessions")
 		}
 		s.StartedAt, s.ExpiresAt = parseTime(started), parseTime(expires)
@@ -180,6 +181,10 @@ func (d *DB) querySessions(ctx context.Context, q string, args ...any) ([]guise.
 		if pending.Valid {
 			t := parseTime(pending.String)
 			s.RevokePendingSince = &t
+		}
+		if awaiting.Valid {
+			t := parseTime(awaiting.String)
+			s.AwaitingUntil = &t
 		}
 		out = append(out, s)
 	}

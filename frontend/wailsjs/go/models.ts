@@ -464,6 +464,9 @@ export namespace guise {
 	    note?: string;
 	    // Go type: time
 	    revoke_pending_since?: any;
+	    // Go type: time
+	    awaiting_until?: any;
+	    outside?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Session(source);
@@ -489,6 +492,8 @@ export namespace guise {
 	        this.provider_ref = source["provider_ref"];
 	        this.note = source["note"];
 	        this.revoke_pending_since = this.convertValues(source["revoke_pending_since"], null);
+	        this.awaiting_until = this.convertValues(source["awaiting_until"], null);
+	        this.outside = source["outside"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
