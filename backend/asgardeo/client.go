@@ -61,18 +61,7 @@ func NewClient(base, clientID, secret string, perMinute int) *Client {
 		lim = rate.NewLimiter(rate.Limit(float64(perMinute)/60), min(10, perMinute))
 	}
 	return &Client{base: strings.TrimRight(base, "/"), clientID: clientID, secret: secret,
-		http: &http.Client{Timeout: 30 * time.Second}, lim: lim, Retries: 3, backoff: 5 * time.Second, sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+		http: &http.Client{Timeout: 30 * time.Second}, lim: lim, Retries: 3, backoff: 5 * time.Second, sleep: guise.Sleep}
 }
 
 func (c *Client) host() string {

@@ -56,18 +56,7 @@ func NewClient(domain, base, clientID, secret string) *Client {
 	}
 	return &Client{base: strings.TrimRight(base, "/"), domain: domain, clientID: clientID, secret: secret,
 		http: &http.Client{Timeout: 30 * time.Second}, Retries: 3, MaxWait: 60 * time.Second,
-		sleep: sleepCtx, now: time.Now}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+		sleep: guise.Sleep, now: time.Now}
 }
 
 // Audience is the Management API identifier the token is requested for.

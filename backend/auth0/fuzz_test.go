@@ -1,31 +1,23 @@
 package auth0
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
 
-// canned grants a token, then answers every Management API request with one
-// status and body.
-type canned struct {
-	status int
-	body   []byte
-}
-
-func (c canned) RoundTrip(r *http.Request) (*http.Response, error) {
-	status, body := c.status, c.body
-	if strings.HasSuffix(r.URL.Path, "/oauth/token") {
-		status, body = 200, []byte(`{"access_token":"at_fuzz","token_type":"Bearer","expires_in":86400,"scope":"read:users read:user_idp_tokens read:organizations read:sessions delete:sessions read:logs read:tenant_settings create:users"}`)
+// grantToken answers the client-credentials grant, so the fuzzed answer
+// reaches the Management API calls behind it.
+func grantToken(r *http.Request) (int, []byte, bool) {
+	if !strings.HasSuffix(r.URL.Path, "/oauth/token") {
+		return 0, nil, false
 	}
-	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}},
-		Body: io.NopCloser(bytes.NewReader(body))}, nil
+	return 200, []byte(`{"access_token":"at_fuzz","token_type":"Bearer","expires_in":86400,"scope":"read:users read:user_idp_tokens read:organizations read:sessions delete:sessions read:logs read:tenant_settings create:users"}`), true
 }
 
 // FuzzAdapterDecodesAnything: whatever the Management API (or something in
@@ -51,7 +43,7 @@ func FuzzAdapterDecodesAnything(f *testing.F) {
 		}
 		env := guise.Environment{Name: "fz", Provider: guise.ProviderAuth0, BaseURL: "https://fz.eu.auth0.com",
 			Settings: map[string]string{SettingDomain: "fz.eu.auth0.com", SettingClientID: "cid", SettingTargetClientID: "tid", SettingImpersonatorID: "auth0|agent"}}
-		p, err := New(env, secret, WithHTTPClient(&http.Client{Transport: canned{status, body}, Timeout: time.Second}),
+		p, err := New(env, secret, WithHTTPClient(&http.Client{Transport: guisetest.Canned{Status: status, Body: body, Grant: grantToken}, Timeout: time.Second}),
 			WithSleep(func(context.Context, time.Duration) error { return nil }), WithPollInterval(time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
@@ -59,15 +51,7 @@ func FuzzAdapterDecodesAnything(f *testing.F) {
 		p.Client().Retries = 0
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		check := func(what string, err error) {
-			if err == nil {
-				return
-			}
-			e := guise.AsError(err)
-			if e.Code == "" || e.Message == "" || strings.Contains(e.Message, secret) {
-				t.Fatalf("%s: status %d body %q: bad error %+v", what, status, body, e)
-			}
-		}
+		check := guisetest.Checker(t, secret, status, body)
 		_, err = p.ListUsers(ctx, "", time.Time{})
 		check("list users", err)
 		_, err = p.GetUser(ctx, "auth0|1")

@@ -98,7 +98,7 @@ func pacer(dev bool) (*rate.Limiter, rate.Limit, int) {
 // env.BaseURL may be empty (DefaultBaseURL); env.Settings must name
 // actor_user_id. Errors are *guise.Error with the field at fault.
 func New(env guise.Environment, secret string, opts ...Option) (*Provider, error) {
-	o := options{retries: 3, maxWait: 30 * time.Second, sleep: sleepCtx, now: time.Now}
+	o := options{retries: 3, maxWait: 30 * time.Second, sleep: guise.Sleep, now: time.Now}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -147,17 +147,6 @@ func New(env guise.Environment, secret string, opts ...Option) (*Provider, error
 		users: user.NewClient(cfg), orgs: organization.NewClient(cfg), tokens: actortoken.NewClient(cfg), session: session.NewClient(cfg),
 		http: tr,
 	}, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // instance names the kind of Clerk instance the key belongs to.

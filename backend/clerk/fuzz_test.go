@@ -1,27 +1,13 @@
 package clerk
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
-
-// canned answers every request with one status and body.
-type canned struct {
-	status int
-	body   []byte
-}
-
-func (c canned) RoundTrip(*http.Request) (*http.Response, error) {
-	return &http.Response{StatusCode: c.status, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}},
-		Body: io.NopCloser(bytes.NewReader(c.body))}, nil
-}
 
 // FuzzAdapterDecodesAnything: whatever Clerk (or something in its place)
 // answers, the adapter does not panic, and a failure is a coded error in
@@ -45,21 +31,13 @@ func FuzzAdapterDecodesAnything(f *testing.F) {
 			return
 		}
 		env := guise.Environment{Name: "fz", Provider: guise.ProviderClerk, BaseURL: "https://clerk.test/v1", Settings: map[string]string{SettingActorUserID: "user_support"}}
-		p, err := New(env, key, WithTransport(canned{status, body}), WithRetries(0, time.Millisecond),
+		p, err := New(env, key, WithTransport(guisetest.Canned{Status: status, Body: body}), WithRetries(0, time.Millisecond),
 			WithSleep(func(context.Context, time.Duration) error { return nil }))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		check := func(what string, err error) {
-			if err == nil {
-				return
-			}
-			e := guise.AsError(err)
-			if e.Code == "" || e.Message == "" || strings.Contains(e.Message, key) {
-				t.Fatalf("%s: status %d body %q: bad error %+v", what, status, body, e)
-			}
-		}
+		check := guisetest.Checker(t, key, status, body)
 		_, err = p.ListUsers(ctx, "", time.Time{})
 		check("list users", err)
 		_, err = p.GetUser(ctx, "user_1")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 	"golang.org/x/time/rate"
 )
 
@@ -16,7 +17,7 @@ func TestPacedAfterTheFirst429(t *testing.T) {
 		key  string
 		want rate.Limit
 	}{{"sk_test_x", 9}, {"sk_live_x", 90}} {
-		p, err := New(env, c.key, WithTransport(canned{200, []byte(`{"object":"total_count","total_count":3}`)}))
+		p, err := New(env, c.key, WithTransport(guisetest.Canned{Status: 200, Body: []byte(`{"object":"total_count","total_count":3}`)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -24,7 +25,7 @@ func TestPacedAfterTheFirst429(t *testing.T) {
 		if _, err := p.CountUsers(context.Background()); err != nil || tr.limit.Limit() != rate.Inf {
 			t.Fatalf("%s: before any 429 the pace must be free: %v %v", c.key, tr.limit.Limit(), err)
 		}
-		tr.next = canned{429, []byte(`{"errors":[{"code":"too_many_requests","message":"Too many requests"}]}`)}
+		tr.next = guisetest.Canned{Status: 429, Body: []byte(`{"errors":[{"code":"too_many_requests","message":"Too many requests"}]}`)}
 		tr.retries = 0
 		if _, err := p.CountUsers(context.Background()); guise.ErrorCode(err) != guise.ERATELIMIT {
 			t.Fatalf("%s: %v", c.key, err)

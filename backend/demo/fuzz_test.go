@@ -1,29 +1,14 @@
 package demo
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
-
-// canned answers every request with one status and body: whatever the
-// server sends, the client must not panic, and a failure must be a coded
-// error in plain words that never carries the key.
-type canned struct {
-	status int
-	body   []byte
-}
-
-func (c canned) RoundTrip(*http.Request) (*http.Response, error) {
-	return &http.Response{StatusCode: c.status, Header: http.Header{"Retry-After": {"3"}},
-		Body: io.NopCloser(bytes.NewReader(c.body))}, nil
-}
 
 func FuzzClientDecodesAnything(f *testing.F) {
 	for _, s := range []string{
@@ -41,20 +26,12 @@ func FuzzClientDecodesAnything(f *testing.F) {
 		if status < 100 || status > 599 {
 			return
 		}
-		c, err := NewClient("http://127.0.0.1:1", key, WithHTTPClient(&http.Client{Transport: canned{status, body}, Timeout: time.Second}))
+		c, err := NewClient("http://127.0.0.1:1", key, WithHTTPClient(&http.Client{Transport: guisetest.Canned{Status: status, Body: body, Header: http.Header{"Retry-After": {"3"}}}, Timeout: time.Second}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		check := func(what string, err error) {
-			if err == nil {
-				return
-			}
-			e := guise.AsError(err)
-			if e.Code == "" || e.Message == "" || strings.Contains(e.Message, key) {
-				t.Fatalf("%s: status %d body %q: bad error %+v", what, status, body, e)
-			}
-		}
+		check := guisetest.Checker(t, key, status, body)
 		_, err = c.ListUsers(ctx, "", time.Time{})
 		check("list users", err)
 		_, err = c.GetUser(ctx, "user_1")

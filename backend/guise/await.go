@@ -327,14 +327,16 @@ func (s *Service) Await(ctx context.Context, id string, progress func(AwaitProgr
 		if sess.EndedAt != nil || sess.AwaitingUntil == nil {
 			return sess, nil
 		}
-		if err := sleepCtx(ctx, min(wait, max(p.Left, 0)+10*time.Millisecond)); err != nil {
+		if err := Sleep(ctx, min(wait, max(p.Left, 0)+10*time.Millisecond)); err != nil {
 			return sess, Wrap(ECANCELED, err, "Stopped watching for the start in the dashboard; %s keeps waiting until %s (guise sessions checks again).", sess.ID, sess.AwaitingUntil.Local().Format("15:04:05"))
 		}
 		wait = min(wait*2, 15*time.Second)
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done (returning its error). Adapters use it
+// for backoff and Retry-After waits.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

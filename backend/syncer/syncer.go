@@ -91,14 +91,7 @@ func (s *Syncer) sleep(ctx context.Context, d time.Duration) error {
 	if s.Sleep != nil {
 		return s.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return guise.Sleep(ctx, d)
 }
 
 // limiter is env's client-side rate limiter, shared by its runs so that

@@ -78,7 +78,7 @@ func WithRetries(n int, maxWait time.Duration) ClientOption {
 // messages) with its API key.
 func NewClient(env, key string, opts ...ClientOption) *Client {
 	c := &Client{base: DefaultBaseURL, key: key, env: env, http: &http.Client{Timeout: 30 * time.Second},
-		Retries: 3, MaxWait: 30 * time.Second, sleep: sleepCtx, now: time.Now}
+		Retries: 3, MaxWait: 30 * time.Second, sleep: guise.Sleep, now: time.Now}
 	for _, o := range opts {
 		o(c)
 	}
@@ -87,17 +87,6 @@ func NewClient(env, key string, opts ...ClientOption) *Client {
 
 // BaseURL is where the client sends requests.
 func (c *Client) BaseURL() string { return c.base }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // Backoff of 5xx retries, as the official SDK: 500 ms doubling, 30 s at most.
 const (

@@ -1,27 +1,15 @@
 package workos
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
-
-// canned answers every request with one status and body.
-type canned struct {
-	status int
-	body   []byte
-}
-
-func (c canned) RoundTrip(*http.Request) (*http.Response, error) {
-	return &http.Response{StatusCode: c.status, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}, "X-Request-Id": {"req_fuzz"}},
-		Body: io.NopCloser(bytes.NewReader(c.body))}, nil
-}
 
 // FuzzAdapterDecodesAnything: whatever WorkOS (or something in its place)
 // answers, the adapter does not panic, and a failure is a coded error in
@@ -48,7 +36,7 @@ func FuzzAdapterDecodesAnything(f *testing.F) {
 		}
 		env := guise.Environment{Name: "fz", Provider: guise.ProviderWorkOS, BaseURL: "https://api.workos.test",
 			Settings: map[string]string{SettingEnvironmentID: "environment_fz"}}
-		p, err := New(env, secret, WithHTTPClient(&http.Client{Transport: canned{status, body}, Timeout: time.Second}),
+		p, err := New(env, secret, WithHTTPClient(&http.Client{Transport: guisetest.Canned{Status: status, Body: body, Header: http.Header{"X-Request-Id": {"req_fuzz"}}}, Timeout: time.Second}),
 			WithSleep(func(context.Context, time.Duration) error { return nil }), WithRetries(1, time.Minute),
 			WithClock(func() time.Time { return time.Date(2026, 1, 15, 13, 0, 0, 0, time.UTC) }))
 		if err != nil {
@@ -56,15 +44,7 @@ func FuzzAdapterDecodesAnything(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		check := func(what string, err error) {
-			if err == nil {
-				return
-			}
-			e := guise.AsError(err)
-			if e.Code == "" || e.Message == "" || strings.Contains(e.Message, secret) {
-				t.Fatalf("%s: status %d body %q: bad error %+v", what, status, body, e)
-			}
-		}
+		check := guisetest.Checker(t, secret, status, body)
 		_, err = p.ListUsers(ctx, "", time.Time{})
 		check("list users", err)
 		_, err = p.GetUser(ctx, "user_1")
