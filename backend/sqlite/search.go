@@ -43,8 +43,16 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 	raw := strings.TrimSpace(query)
 	q := strings.ToLower(raw)
 	if q == "" {
-		all, err := d.queryUsers(ctx, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
-			" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, emailMark, prefixEnd(emailMark), limit)
+		query, args := "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
+			" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", []any{env, emailMark, prefixEnd(emailMark), limit}
+		staged, err := d.staging(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		if staged { // a full pass under way: list everyone, sorting without an index
+			query, args = "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", []any{env, limit}
+		}
+		all, err := d.queryUsers(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -245,9 +253,9 @@ func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) 
 	if len(users) == 0 && email != "" {
 		// A full pass under way may have staged the user's terms: look at
 		// the emails themselves (a scan, but only of a miss mid-pass).
-		var staged bool
-		if err := d.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged); err != nil {
-			return guise.User{}, internal(err, "finding a user")
+		staged, err := d.staging(ctx, env)
+		if err != nil {
+			return guise.User{}, err
 		}
 		if staged {
 			if users, err = d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND email = ? LIMIT 1", env, email); err != nil {
@@ -259,6 +267,13 @@ func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) 
 		return guise.User{}, guise.Errorf(guise.ENOTFOUND, "No user %q in %s. Check the id or email, or run a sync.", sel, env)
 	}
 	return users[0], d.loadOrgs(ctx, env, users)
+}
+
+// staging reports whether a full pass of env has staged terms not merged yet.
+func (d *DB) staging(ctx context.Context, env string) (bool, error) {
+	var staged bool
+	err := d.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged)
+	return staged, internal(err, "searching users")
 }
 
 func (d *DB) queryUsers(ctx context.Context, query string, args ...any) ([]guise.User, error) {

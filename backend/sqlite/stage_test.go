@@ -66,6 +66,9 @@ func TestFullPassStagesNewUsersTermsAndItsLastPageMergesThem(t *testing.T) {
 	if u, err := staged.FindUser(ctx, "e", "p3.person@org0.test"); err != nil || u.ID != "u3" {
 		t.Errorf("mid-pass, FindUser by email: %v %v", u.ID, err)
 	}
+	if got, _ := staged.SearchUsers(ctx, "e", "", 10); len(got) != 3 {
+		t.Errorf("mid-pass, the empty query lists %v, want every user saved", ids(got))
+	}
 	if err := staged.SaveUsers(ctx, "e", page2, guise.SyncState{Gen: 1, Cursor: "p2"}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,8 @@ import (
 // (state.Cursor set), the search terms of users new to the cache are staged
 // rather than inserted at random places of the index; the pass's last page
 // (state.Cursor empty) merges them, sorted, in its transaction. Until then
-// SearchUsers finds those users by id only, FindUser by id and email.
+// SearchUsers finds those users by id only (and lists them for an empty
+// query), FindUser by id and email.
 func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, state guise.SyncState) error {
 	stage := state.Cursor != "" && state.RunSince.IsZero()
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
