@@ -18,11 +18,13 @@ import (
 const benchEnv = "bench"
 
 // txUsers is how many users a sync writes per transaction once pages queue
-// up faster than they are written (syncer.New's MaxBatch: 20 pages of 100).
-const txUsers = 2000
+// up faster than they are written (syncer.New's MaxBatch: 100 pages of 100).
+var txSize = 10000
 
-// ingest saves users [from, to) of the world as a busy sync does.
+// ingest saves users [from, to) of the world as a busy full pass does: the
+// last page has no cursor, which ends the pass (and merges staged terms).
 func ingest(ctx context.Context, db *sqlite.DB, from, to int, gen int64, edit func(*guise.User)) error {
+	txUsers := txSize
 	page := make([]guise.User, 0, txUsers)
 	for i := from; i < to; i++ {
 		u := worldUser(i)
@@ -31,7 +33,11 @@ func ingest(ctx context.Context, db *sqlite.DB, from, to int, gen int64, edit fu
 		}
 		page = append(page, u)
 		if len(page) == txUsers || i == to-1 {
-			if err := db.SaveUsers(ctx, benchEnv, page, guise.SyncState{Gen: gen, Cursor: userID(i)}); err != nil {
+			cursor := userID(i)
+			if i == to-1 {
+				cursor = ""
+			}
+			if err := db.SaveUsers(ctx, benchEnv, page, guise.SyncState{Gen: gen, Cursor: cursor}); err != nil {
 				return err
 			}
 			page = page[:0]

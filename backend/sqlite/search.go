@@ -25,6 +25,9 @@ const multiWordBudget = 1000
 
 const userCols = "rid, id, email, name, role, status, metadata, updated_at"
 
+// termCols are a user's columns when reached through user_terms.
+const termCols = "u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at"
+
 // prefixEnd is the upper bound of the strings starting with p.
 func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
@@ -40,7 +43,16 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 	raw := strings.TrimSpace(query)
 	q := strings.ToLower(raw)
 	if q == "" {
-		all, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", env, limit)
+		query, args := "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
+			" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", []any{env, emailMark, prefixEnd(emailMark), limit}
+		staged, err := d.staging(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		if staged { // a full pass under way: list everyone, sorting without an index
+			query, args = "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", []any{env, limit}
+		}
+		all, err := d.queryUsers(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -51,18 +63,18 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 	phrase := strings.Join(qw, " ")
 	steps := []func() error{
 		func() error {
-			return s.add(tierExact, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+userCols+
-				" FROM users WHERE env = ? AND email = ?", env, raw, env, q)
+			return s.add(tierExact, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+termCols+
+				" FROM user_terms t JOIN users u ON u.rid = t.rid WHERE t.env = ? AND t.term = ?", env, raw, env, emailMark+q)
 		},
 		func() error {
-			return s.add(tierEmail, "SELECT "+userCols+" FROM users WHERE env = ? AND email >= ? AND email < ? ORDER BY email LIMIT ?",
-				env, q, prefixEnd(q), s.want())
+			return s.add(tierEmail, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
+				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, emailMark+q, prefixEnd(emailMark+q), s.want())
 		},
 		func() error {
 			if phrase == "" {
 				return nil
 			}
-			return s.add(tierName, "SELECT u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at FROM user_terms t JOIN users u ON u.rid = t.rid"+
+			return s.add(tierName, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
 				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, phrase, prefixEnd(phrase), s.want())
 		},
 		func() error {
@@ -71,7 +83,7 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 		},
 		func() error {
 			dom := "@" + strings.TrimPrefix(q, "@")
-			return s.add(tierDomain, "SELECT u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at FROM user_terms t JOIN users u ON u.rid = t.rid"+
+			return s.add(tierDomain, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
 				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, dom, prefixEnd(dom), s.want())
 		},
 		func() error { return s.orgs(qw) },
@@ -232,15 +244,36 @@ func matchesAll(query, words []string) bool {
 
 // FindUser finds a cached user by id or email.
 func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) {
-	users, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+userCols+
-		" FROM users WHERE env = ? AND email = ? LIMIT 1", env, sel, env, strings.ToLower(strings.TrimSpace(sel)))
+	email := strings.ToLower(strings.TrimSpace(sel))
+	users, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+termCols+
+		" FROM user_terms t JOIN users u ON u.rid = t.rid WHERE t.env = ? AND t.term = ? LIMIT 1", env, sel, env, emailMark+email)
 	if err != nil {
 		return guise.User{}, err
+	}
+	if len(users) == 0 && email != "" {
+		// A full pass under way may have staged the user's terms: look at
+		// the emails themselves (a scan, but only of a miss mid-pass).
+		staged, err := d.staging(ctx, env)
+		if err != nil {
+			return guise.User{}, err
+		}
+		if staged {
+			if users, err = d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND email = ? LIMIT 1", env, email); err != nil {
+				return guise.User{}, err
+			}
+		}
 	}
 	if len(users) == 0 {
 		return guise.User{}, guise.Errorf(guise.ENOTFOUND, "No user %q in %s. Check the id or email, or run a sync.", sel, env)
 	}
 	return users[0], d.loadOrgs(ctx, env, users)
+}
+
+// staging reports whether a full pass of env has staged terms not merged yet.
+func (d *DB) staging(ctx context.Context, env string) (bool, error) {
+	var staged bool
+	err := d.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged)
+	return staged, internal(err, "searching users")
 }
 
 func (d *DB) queryUsers(ctx context.Context, query string, args ...any) ([]guise.User, error) {

@@ -16,14 +16,59 @@ import (
 // a sync killed at any moment resumes after the last page saved and never
 // leaves half of one. A page costs a handful of multi-row statements, not a
 // few per user: that is what makes a million users an affair of seconds.
+//
+// During a full pass (state.RunSince zero) with pages still to come
+// (state.Cursor set), the search terms of users new to the cache are staged
+// rather than inserted at random places of the index; the pass's last page
+// (state.Cursor empty) merges them, sorted, in its transaction. Until then
+// SearchUsers finds those users by id only (and lists them for an empty
+// query), FindUser by id and email.
 func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, state guise.SyncState) error {
+	stage := state.Cursor != "" && state.RunSince.IsZero()
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		if err := d.saveUsers(ctx, tx, env, users, state.Gen); err != nil {
+		if err := d.saveUsers(ctx, tx, env, users, state.Gen, stage); err != nil {
 			return err
+		}
+		if state.Cursor == "" {
+			if err := mergeStaged(ctx, tx, env); err != nil {
+				return err
+			}
 		}
 		state.Env = env
 		return saveSyncState(ctx, tx, state)
 	}), "saving users")
+}
+
+// mergeChunk is how many users' staged terms one statement sorts: the sort
+// holds them in memory (about 50 bytes a term), and smaller sorts are faster.
+const mergeChunk = 50000
+
+// mergeStaged moves env's staged terms into the index in term order, a chunk
+// of users at a time, so each index page is written about once a chunk
+// however many terms land on it.
+func mergeStaged(ctx context.Context, tx *sql.Tx, env string) error {
+	var some bool
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&some); err != nil || !some {
+		return err
+	}
+	for from := int64(0); ; {
+		var to int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), -1) FROM (SELECT rid FROM user_terms_stage WHERE env = ? AND rid >= ? ORDER BY rid LIMIT ?)",
+			env, from, mergeChunk).Scan(&to); err != nil {
+			return err
+		}
+		if to < 0 {
+			break
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_terms (env, term, rid)
+			SELECT s.env, j.value, s.rid FROM user_terms_stage s, json_each(s.terms) j WHERE s.env = ? AND s.rid BETWEEN ? AND ?
+			ORDER BY j.value, s.rid`, env, from, to); err != nil {
+			return err
+		}
+		from = to + 1
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM user_terms_stage WHERE env = ?", env)
+	return err
 }
 
 // stored is what an update needs of a user's previous version.
@@ -32,7 +77,7 @@ type stored struct {
 	name, email string
 }
 
-func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guise.User, gen int64) error {
+func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guise.User, gen int64, stage bool) error {
 	if len(users) == 0 {
 		return nil
 	}
@@ -56,26 +101,38 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		return err
 	}
 
-	// Memberships are replaced wholesale: only users seen before can have any.
-	var members []any
-	for _, u := range page {
-		if _, ok := old[u.ID]; ok {
-			members = append(members, u.ID)
-		}
-	}
+	// Memberships are replaced wholesale: only users seen before can have
+	// any. Users seen before may also have staged terms (met earlier in this
+	// pass): their terms go to the index directly, so the staged ones go.
 	gone := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
 	gone.prefix = []any{env}
-	for _, id := range members {
-		gone.add(id)
+	unstage := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
+	unstage.prefix = []any{env}
+	staged := false
+	if stage && len(old) > 0 {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged); err != nil {
+			return err
+		}
 	}
-	if err := gone.flush(); err != nil {
-		return err
+	for _, u := range page {
+		if o, ok := old[u.ID]; ok {
+			gone.add(u.ID)
+			if staged {
+				unstage.add(o.rid)
+			}
+		}
+	}
+	for _, b := range []*batch{gone, unstage} {
+		if err := b.flush(); err != nil {
+			return err
+		}
 	}
 
 	userRows := d.newBatch(ctx, tx, `INSERT INTO users (rid, env, id, email, name, role, status, metadata, updated_at, gen) VALUES `, 10,
 		` ON CONFLICT (rid) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
 			status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at, gen = excluded.gen`)
 	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms (env, term, rid) VALUES ", 3, "")
+	stageRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
 	goneTerms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
 	goneTerms.prefix = []any{env}
 	memberRows := d.newBatch(ctx, tx, "INSERT OR REPLACE INTO memberships (env, user_id, org_id, org_name, role) VALUES ", 5, "")
@@ -94,15 +151,28 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		}
 		userRows.add(rid, env, u.ID, email, u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt), gen)
 		terms := searchTerms(u.Name, email)
-		if exists {
-			for _, t := range searchTerms(o.name, o.email) {
+		switch {
+		case !exists && stage:
+			packed, _ := json.Marshal(terms) // strings: cannot fail
+			stageRows.add(env, rid, string(packed))
+		case !exists:
+			for _, t := range terms {
+				termRows.add(env, t, rid)
+			}
+		default:
+			was := searchTerms(o.name, o.email)
+			for _, t := range was {
 				if !contains(terms, t) {
 					goneTerms.add(t, rid)
 				}
 			}
-		}
-		for _, t := range terms {
-			termRows.add(env, t, rid)
+			for _, t := range terms {
+				// Unchanged terms are in the index already, unless they
+				// were staged (and just unstaged above).
+				if staged || !contains(was, t) {
+					termRows.add(env, t, rid)
+				}
+			}
 		}
 		for _, org := range u.Orgs {
 			memberRows.add(env, u.ID, org.ID, org.Name, org.Role)
@@ -112,7 +182,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 			}
 		}
 	}
-	for _, b := range []*batch{goneTerms, userRows, termRows, memberRows, orgRows} {
+	for _, b := range []*batch{goneTerms, userRows, termRows, stageRows, memberRows, orgRows} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -197,12 +267,20 @@ func (b *batch) flush() error {
 	return err
 }
 
-// searchTerms are the keys SearchUsers finds a user by, besides email and
-// id: every tail of the words of the name ("mary ann smith", "ann smith",
-// "smith"), the same of the email's local part where it adds something
-// ("jsmith"), and "@" + the email's domain.
+// emailMark starts the term of a user's whole email: no word starts with it.
+const emailMark = "="
+
+// searchTerms are the keys SearchUsers finds a user by, besides the id:
+// the email itself (after emailMark), every tail of the words of the name
+// ("mary ann smith", "ann smith", "smith"), the same of the email's local
+// part where it adds something ("jsmith"), and "@" + the email's domain.
+// The email is a term rather than an index of users so that a full pass
+// stages it with the rest: no index is written in random order then.
 func searchTerms(name, email string) []string {
 	var terms []string
+	if email != "" {
+		terms = append(terms, emailMark+email)
+	}
 	add := func(t string) {
 		if t != "" && !contains(terms, t) {
 			terms = append(terms, t)
@@ -280,6 +358,8 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 		}
 		terms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
 		terms.prefix = []any{env}
+		staged := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
+		staged.prefix = []any{env}
 		members := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
 		members.prefix = []any{env}
 		users := d.newBatch(ctx, tx, "DELETE FROM users WHERE rid IN (VALUES ", 1, ")")
@@ -287,10 +367,11 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 			for _, t := range searchTerms(g.name, g.email) {
 				terms.add(t, g.rid)
 			}
+			staged.add(g.rid)
 			members.add(g.id)
 			users.add(g.rid)
 		}
-		for _, b := range []*batch{terms, members, users} {
+		for _, b := range []*batch{terms, staged, members, users} {
 			if err := b.flush(); err != nil {
 				return err
 			}

@@ -73,7 +73,7 @@ type Syncer struct {
 
 // New returns a Syncer with production settings.
 func New(store Store) *Syncer {
-	return &Syncer{Store: store, Retries: 6, Backoff: 500 * time.Millisecond, MaxBatch: 2000}
+	return &Syncer{Store: store, Retries: 6, Backoff: 500 * time.Millisecond, MaxBatch: 10000}
 }
 
 // limitMargin keeps requests a little under a published limit: the
