@@ -382,11 +382,12 @@ func hostOf(raw string) string {
 	return raw
 }
 
-// sessionExpired revokes, at expiry, what an Asgardeo session kept: its
-// impersonated token outlives Guise's countdown (an hour against the
-// policy's minutes). Other providers' sessions lapse by themselves.
+// sessionExpired revokes a session at its provider when Guise's countdown
+// ends it: most providers' sessions outlive it (Auth0's tenant session
+// lifetime, WorkOS's fixed hour, Asgardeo's token, a Clerk link used late).
+// The Demo ends its own at the same moment.
 func (a *App) sessionExpired(ctx context.Context, s guise.Session) {
-	if s.Provider != guise.ProviderAsgardeo {
+	if s.Provider == guise.ProviderDemo || s.ProviderRef == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
@@ -398,8 +399,7 @@ func (a *App) sessionExpired(ctx context.Context, s guise.Session) {
 	prov, err := a.svc.Provider(ctx, env)
 	if err == nil {
 		var st guise.Stopped
-		st, err = prov.StopImpersonation(ctx, s.ProviderRef)
-		if err == nil {
+		if st, err = guise.RevokeAtProvider(ctx, prov, s); err == nil {
 			a.log.Info("expired session revoked at the provider", "session", s.ID, "detail", st.Detail)
 			return
 		}

@@ -109,5 +109,5 @@ func (i *Impersonation) Active() ([]guise.Session, error) {
 	if _, err := svc.ExpireDue(ctx); err != nil {
 		return nil, err
 	}
-	return svc.Store.Sessions(ctx, guise.SessionFilter{ActiveOnly: true})
+	return svc.Running(ctx)
 }

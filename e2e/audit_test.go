@@ -167,7 +167,7 @@ func TestAStopTheProviderCannotConfirmStaysPendingUntilItCan(t *testing.T) {
 		t.Fatalf("impersonating with the Demo down should say how to start it: exit %d %q", r.code, r.stderr)
 	}
 	r := g.run(secret, "stop", s.ID)
-	if r.code != 1 || !strings.Contains(r.stderr, "pending") || !strings.Contains(r.stderr, "keeps retrying") {
+	if r.code != 1 || !strings.Contains(r.stderr, "pending") || !strings.Contains(r.stderr, "retries every 10 seconds") {
 		t.Fatalf("stop with the provider down: exit %d %q", r.code, r.stderr)
 	}
 	var active []struct {

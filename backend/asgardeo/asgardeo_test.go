@@ -326,6 +326,8 @@ func TestImpersonateWithKeychainAndStopElsewhere(t *testing.T) {
 		}
 	}
 
+	// The customer signs in themselves later during the impersonation: not ours.
+	later := f.AddSession(target.ID, "Acme App", time.Now().Add(10*time.Minute))
 	other := provider(t, f, kc, asgardeo.NewMemory(), nil) // another process
 	st, err := other.StopImpersonation(context.Background(), s.Ref)
 	if err != nil {
@@ -340,8 +342,8 @@ func TestImpersonateWithKeychainAndStopElsewhere(t *testing.T) {
 	if len(kc.m) != 0 {
 		t.Fatal("the revoked tokens stay in the keychain")
 	}
-	if live := f.LiveSessions(target.ID); len(live) != 1 || live[0].ID != own {
-		t.Fatalf("only the impersonation's session ends: %+v", live)
+	if live := f.LiveSessions(target.ID); len(live) != 2 || live[0].ID != own || live[1].ID != later {
+		t.Fatalf("only the impersonation's session ends, not the customer's before or after: %+v", live)
 	}
 	if !strings.Contains(st.Detail, "Revoked the organization token; revoked the impersonated access token; ended 1 Asgardeo session(s)") {
 		t.Fatalf("detail: %s", st.Detail)

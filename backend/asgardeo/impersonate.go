@@ -65,7 +65,6 @@ func parseRef(s string) (ref, bool) {
 // as actor, keeps the tokens, and returns the business application or My
 // Account to open.
 func (p *Provider) StartImpersonation(ctx context.Context, req guise.StartRequest) (guise.Started, error) {
-	start := p.now()
 	cb, err := p.signIn(ctx, req.UserID)
 	if err != nil {
 		return guise.Started{}, err
@@ -94,6 +93,9 @@ func (p *Provider) StartImpersonation(ctx context.Context, req guise.StartReques
 	if err != nil {
 		return guise.Started{}, err
 	}
+	// The impersonated session begins with the exchange: stop ends only
+	// sessions begun from here (not during the agent's sign-in before).
+	start := p.now()
 	h := held{Access: tok.AccessToken, Expires: tok.Expiry}
 	if h.Expires.IsZero() {
 		h.Expires = p.now().Add(time.Hour) // Asgardeo's usual lifetime
@@ -122,8 +124,8 @@ func (p *Provider) StartImpersonation(ctx context.Context, req guise.StartReques
 		if err != nil {
 			return fail(err)
 		}
-		if oc.actor() != agent || (oc.OrgID != "" && oc.OrgID != req.OrgID) {
-			return fail(guise.Errorf(guise.EPROVIDER, "Asgardeo's organization token names organization %q and actor %q, not %s and you. Guise revoked the tokens and did not start the session.", oc.OrgID, oc.actor(), req.OrgID))
+		if oc.Subject != req.UserID || oc.actor() != agent || oc.OrgID != req.OrgID {
+			return fail(guise.Errorf(guise.EPROVIDER, "Asgardeo's organization token is for user %q in organization %q with actor %q, not user %s in %s with you as the actor. Guise revoked the tokens and did not start the session.", oc.Subject, oc.OrgID, oc.actor(), req.UserID, req.OrgID))
 		}
 		if !ot.Expiry.IsZero() && ot.Expiry.Before(h.Expires) {
 			h.Expires = ot.Expiry
@@ -282,17 +284,30 @@ func (p *Provider) sessions(ctx context.Context, userID string) (sessionList, er
 // clockSkew tolerates this machine's clock running ahead of Asgardeo's.
 const clockSkew = 10 * time.Second
 
-// endSessions ends the user's sessions that began at or after the start:
-// sessions carry no impersonation marker, so the time is what links them.
+// sessionWindow is how long after the exchange the impersonated browser
+// session begins: Guise opens the application right away.
+const sessionWindow = 5 * time.Minute
+
+// endSessions ends the user's sessions that began in the moments after the
+// exchange: sessions carry no impersonation marker, so the time is what
+// links them, and a narrow window keeps the customer's own sessions (before,
+// or later during the impersonation) out of it.
 func (p *Provider) endSessions(ctx context.Context, r ref) (int, error) {
 	l, err := p.sessions(ctx, r.userID)
 	if err != nil {
 		return 0, err
 	}
+	from, to := r.start.Add(-clockSkew), r.start.Add(sessionWindow)
+	if to.After(r.until) {
+		to = r.until
+	}
 	n := 0
 	for _, s := range l.Sessions {
 		ms, err := strconv.ParseInt(s.LoginTime, 10, 64)
-		if err != nil || s.ID == "" || time.UnixMilli(ms).Before(r.start.Add(-clockSkew)) {
+		if err != nil || s.ID == "" {
+			continue
+		}
+		if at := time.UnixMilli(ms); at.Before(from) || at.After(to) {
 			continue
 		}
 		err = p.c.api(ctx, "DELETE", "/api/users/v1/"+url.PathEscape(r.userID)+"/sessions/"+url.PathEscape(s.ID), nil, nil, "ending a session of the user")

@@ -293,8 +293,8 @@ func (p *Provider) impersonatorID(ctx context.Context, agent guise.Agent) (strin
 }
 
 // StopImpersonation revokes, through the Sessions API, only the session the
-// impersonation created: the target user's newest session in the target
-// application created after the start. Without the Sessions API it ends
+// impersonation created: the target user's first session in the target
+// application created in the minutes after the start. Without the Sessions API it ends
 // the session in Guise and says plainly that Auth0 cannot stop it.
 func (p *Provider) StopImpersonation(ctx context.Context, ref string) (guise.Stopped, error) {
 	start, expires, userID, ok := parseRef(ref)
@@ -315,15 +315,19 @@ func (p *Provider) StopImpersonation(ctx context.Context, ref string) (guise.Sto
 		}
 		return guise.Stopped{}, err // unreachable, rate-limited, failing: a retry can help
 	}
+	// Guise opens the one-time link at once, so the impersonation's session
+	// is the first one in the target application after the start; a later
+	// one, even minutes later, is the customer signing in themselves.
 	var mine *Session
+	from, to := start.Add(-clockSkew), start.Add(sessionWindow)
 	for i, s := range sessions {
-		if !s.CreatedAt.Before(start.Add(-clockSkew)) && s.hasClient(p.targetClient) && (mine == nil || s.CreatedAt.After(mine.CreatedAt)) {
+		if !s.CreatedAt.Before(from) && !s.CreatedAt.After(to) && s.hasClient(p.targetClient) && (mine == nil || s.CreatedAt.Before(mine.CreatedAt)) {
 			mine = &sessions[i]
 		}
 	}
 	others := len(sessions)
 	if mine == nil {
-		return guise.Stopped{Detail: fmt.Sprintf("No Auth0 session in application %s was created for this user after %s, so nothing was revoked; their %d other session(s) were left alone.", p.targetClient, start.Local().Format("15:04:05"), others)}, nil
+		return guise.Stopped{Detail: fmt.Sprintf("No Auth0 session in application %s was created for this user in the minutes after %s, so nothing was revoked; their %d other session(s) were left alone.", p.targetClient, start.Local().Format("15:04:05"), others)}, nil
 	}
 	if err := p.c.RevokeSession(ctx, mine.ID); err != nil {
 		if guise.ErrorCode(err) == guise.ENOTFOUND {
@@ -336,6 +340,10 @@ func (p *Provider) StopImpersonation(ctx context.Context, ref string) (guise.Sto
 
 // clockSkew tolerates this machine's clock running ahead of Auth0's.
 const clockSkew = 10 * time.Second
+
+// sessionWindow is how soon after the start the one-time link's session
+// begins: Guise opens it right away.
+const sessionWindow = 5 * time.Minute
 
 func (s Session) hasClient(id string) bool {
 	return slices.ContainsFunc(s.Clients, func(c struct {

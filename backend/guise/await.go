@@ -14,7 +14,8 @@ import (
 // waits for the report:
 //
 //   - the session is reserved, then recorded as awaiting (AwaitingUntil set,
-//     no ProviderRef, ExpiresAt = the end of the wait) and audited as such;
+//     no ProviderRef; ExpiresAt keeps the duration the agent chose, which
+//     caps the provider's session once attached) and audited as such;
 //   - Reconcile asks the provider (a Reconciler) for its reports: an awaited
 //     session it confirms is attached (ProviderRef, true expiry, audited as
 //     started); impersonations started in the dashboard without Guise are
@@ -107,7 +108,7 @@ func (s *Service) awaitStarted(ctx context.Context, sess Session, started Starte
 	if err := as.MarkAwaiting(ctx, sess.ID, until, note, SessionAudit(AuditAwaiting, sess, now, detail)); err != nil {
 		return Session{}, err
 	}
-	sess.AwaitingUntil, sess.ExpiresAt, sess.Note = &until, until, note
+	sess.AwaitingUntil, sess.Note = &until, note
 	if err := s.Open(ctx, started.URL); err != nil {
 		return Session{}, s.fail(ctx, sess, Wrap(EUNAVAILABLE, err, "Could not open the dashboard in a browser: %v. Install xdg-utils or set a browser in Settings.", err), "no browser could open the dashboard")
 	}
@@ -130,11 +131,22 @@ func (s *Service) Attach(ctx context.Context, a Attachment) (Session, bool, erro
 	if sess.AwaitingUntil == nil || sess.EndedAt != nil {
 		return sess, false, nil
 	}
-	changed, err := as.AttachSession(ctx, sess.ID, a.Ref, a.ExpiresAt.UTC(), a.Detail, SessionAudit(AuditStarted, sess, s.now(), a.Detail))
+	// The provider's session may last longer than the agent chose (WorkOS:
+	// an hour): Guise ends it, and revokes it, at the chosen duration
+	// counted from when it began at the provider.
+	expires := a.ExpiresAt.UTC()
+	began := a.StartedAt
+	if began.IsZero() {
+		began = s.now()
+	}
+	if chosen := began.Add(sess.ExpiresAt.Sub(sess.StartedAt)).UTC(); chosen.Before(expires) {
+		expires = chosen
+	}
+	changed, err := as.AttachSession(ctx, sess.ID, a.Ref, expires, a.Detail, SessionAudit(AuditStarted, sess, s.now(), a.Detail))
 	if err != nil || !changed {
 		return sess, false, err
 	}
-	sess.ProviderRef, sess.ExpiresAt, sess.AwaitingUntil, sess.Note = a.Ref, a.ExpiresAt.UTC(), nil, a.Detail
+	sess.ProviderRef, sess.ExpiresAt, sess.AwaitingUntil, sess.Note = a.Ref, expires, nil, a.Detail
 	s.emit(EventSessionStarted, sess)
 	return sess, true, nil
 }

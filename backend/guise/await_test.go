@@ -83,7 +83,9 @@ func TestAwaitedStartIsAttachedWhenTheProviderReportsIt(t *testing.T) {
 		t.Fatalf("reconcile: %+v", res)
 	}
 	got, _ := svc.Store.Session(ctx, s.ID)
-	if got.ProviderRef != "session_ours" || got.AwaitingUntil != nil || !got.ExpiresAt.Equal(started.Add(time.Hour)) || got.EndedAt != nil {
+	// The provider's hour is capped at the 30 minutes the agent chose (the
+	// policy's default), counted from when the session began there.
+	if got.ProviderRef != "session_ours" || got.AwaitingUntil != nil || !got.ExpiresAt.Equal(started.Add(30*time.Minute)) || got.EndedAt != nil {
 		t.Fatalf("attached: %+v", got)
 	}
 	imp := res.Imported[0]

@@ -259,11 +259,7 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	if sess.ProviderRef != "" {
 		prov, err := s.Provider(ctx, env)
 		if err == nil {
-			if ss, ok := prov.(SessionStopper); ok {
-				stopped, err = ss.StopSession(ctx, sess)
-			} else {
-				stopped, err = prov.StopImpersonation(ctx, sess.ProviderRef)
-			}
+			stopped, err = RevokeAtProvider(ctx, prov, sess)
 		}
 		if err != nil {
 			return StopResult{Session: sess}, s.revokePending(ctx, sess, err)
@@ -288,6 +284,15 @@ func (s *Service) Stop(ctx context.Context, id string) (StopResult, error) {
 	return StopResult{Session: sess, Detail: stopped.Detail}, nil
 }
 
+// RevokeAtProvider ends sess at its provider, through the whole session
+// when the provider needs it (SessionStopper), else through its ref.
+func RevokeAtProvider(ctx context.Context, prov Provider, sess Session) (Stopped, error) {
+	if ss, ok := prov.(SessionStopper); ok {
+		return ss.StopSession(ctx, sess)
+	}
+	return prov.StopImpersonation(ctx, sess.ProviderRef)
+}
+
 // revokePending records a stop the provider did not confirm. The session
 // keeps running, since it may still be live at the provider, and RetryRevokes
 // tries again until the provider confirms or the session expires.
@@ -306,7 +311,7 @@ func (s *Service) revokePending(ctx context.Context, sess Session, cause error) 
 	}
 	sess.Note = note
 	s.emit(EventSessionUpdated, sess)
-	return Wrap(EPENDING, cause, "The stop of %s is pending: %s Guise keeps retrying until %s confirms it or the session expires at %s.",
+	return Wrap(EPENDING, cause, "The stop of %s is pending: %s Guise retries every 10 seconds while its window is open (or run guise stop again) until %s confirms it or the session expires at %s.",
 		sess.UserEmail, ErrorMessage(cause), sess.Env, sess.ExpiresAt.Local().Format("15:04"))
 }
 
@@ -334,12 +339,35 @@ func (s *Service) RetryRevokes(ctx context.Context) ([]StopResult, error) {
 	return done, ctx.Err()
 }
 
-// StopAll stops every running session, returning the first error after trying all.
+// Running lists the running sessions this Guise answers for: every one it
+// started, and those imported from a provider's dashboard that this agent
+// started there. A colleague's dashboard session stays in the history but is
+// not this agent's to stop, count or show as running.
+func (s *Service) Running(ctx context.Context) ([]Session, error) {
+	active, err := s.Store.Sessions(ctx, SessionFilter{ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	agent, err := s.Agent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine := active[:0]
+	for _, a := range active {
+		if !a.Outside || strings.EqualFold(a.AgentEmail, agent.Email) {
+			mine = append(mine, a)
+		}
+	}
+	return mine, nil
+}
+
+// StopAll stops every running session this Guise answers for (Running),
+// returning the first error after trying all.
 func (s *Service) StopAll(ctx context.Context) ([]StopResult, error) {
 	if _, err := s.ExpireDue(ctx); err != nil {
 		return nil, err
 	}
-	active, err := s.Store.Sessions(ctx, SessionFilter{ActiveOnly: true})
+	active, err := s.Running(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -370,8 +398,11 @@ func (s *Service) ExpireDue(ctx context.Context) ([]Session, error) {
 	for _, d := range due {
 		at, reason, kind, note := d.ExpiresAt, EndExpired, AuditExpired, ""
 		switch {
-		case d.AwaitingUntil != nil:
+		case d.AwaitingUntil != nil: // the wait, or the chosen duration, ran out first
 			at, reason, kind, note = *d.AwaitingUntil, EndFailed, AuditFailed, awaitMissed(d)
+			if d.ExpiresAt.Before(at) {
+				at = d.ExpiresAt
+			}
 		case d.RevokePendingSince != nil:
 			note = "expired before the provider confirmed the stop asked for at " + d.RevokePendingSince.Local().Format("15:04:05")
 		case d.ProviderRef == "":

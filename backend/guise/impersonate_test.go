@@ -313,3 +313,28 @@ func TestABarredUserInTheCacheIsRefusedWithoutAskingTheProvider(t *testing.T) {
 		t.Fatalf("the provider was asked %d times about users the cache already bars", prov.gets)
 	}
 }
+
+func TestStopAllLeavesAColleaguesDashboardSession(t *testing.T) {
+	svc, _, now, _ := setup(t)
+	ctx := context.Background()
+	as := svc.Store.(guise.AwaitStore)
+	for _, agent := range []string{"colleague@support.test", "agent@support.test"} {
+		o := guise.Session{ID: guise.NewID("ses"), Env: "prod", Provider: "demo", UserID: "u1", UserEmail: "ann@acme.test", AgentEmail: agent,
+			Reason: "dashboard", StartedAt: *now, ExpiresAt: now.Add(time.Hour), ProviderRef: "ws_" + agent, Outside: true}
+		if _, err := as.ImportSession(ctx, o, guise.SessionAudit(guise.AuditImported, o, *now, "imported")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, err := svc.Running(ctx)
+	if err != nil || len(mine) != 1 || mine[0].AgentEmail != "agent@support.test" {
+		t.Fatalf("running for this agent: %+v %v", mine, err)
+	}
+	stopped, err := svc.StopAll(ctx)
+	if err != nil || len(stopped) != 1 || stopped[0].Session.AgentEmail != "agent@support.test" {
+		t.Fatalf("stop all: %+v %v", stopped, err)
+	}
+	left, _ := svc.Store.Sessions(ctx, guise.SessionFilter{ActiveOnly: true})
+	if len(left) != 1 || left[0].AgentEmail != "colleague@support.test" {
+		t.Fatalf("the colleague's session must keep running: %+v", left)
+	}
+}

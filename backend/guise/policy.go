@@ -220,17 +220,17 @@ type Quota struct {
 }
 
 // Quotas lists the policy's limits as they apply to agent at now: the
-// agent's day and the environment's month start at local midnight.
+// agent's day starts at local midnight, the environment's month at MonthStart.
 func (p Policy) Quotas(agent string, now time.Time) []Quota {
+	now = now.In(time.Local) // the service's clock is UTC; people's days are not
 	var q []Quota
 	if p.AgentDailyLimit > 0 {
-		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
 		q = append(q, Quota{Rule: RuleAgentDaily, Max: p.AgentDailyLimit, Since: day, Agent: agent,
 			Message: fmt.Sprintf("%s has started %d impersonations today, the daily limit for this environment; it resets at midnight.", agent, p.AgentDailyLimit)})
 	}
 	if p.EnvMonthlyLimit > 0 {
-		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
-		q = append(q, Quota{Rule: RuleEnvMonthly, Max: p.EnvMonthlyLimit, Since: month,
+		q = append(q, Quota{Rule: RuleEnvMonthly, Max: p.EnvMonthlyLimit, Since: MonthStart(now),
 			Message: fmt.Sprintf("This environment has used its %d impersonations for %s; the limit resets on the 1st.", p.EnvMonthlyLimit, now.Format("January"))})
 	}
 	return q

@@ -6,15 +6,16 @@ import (
 	"time"
 )
 
-// MonthStart is the first instant of now's calendar month in UTC: providers'
-// free plans count impersonations per month.
+// MonthStart is local midnight on the first of now's month, where the
+// monthly count and the monthly limit both start (providers' free plans count
+// impersonations per month; their own billing month may differ).
 func MonthStart(now time.Time) time.Time {
-	y, m, _ := now.UTC().Date()
-	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	l := now.In(time.Local)
+	return time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, time.Local)
 }
 
 // ImpersonationsThisMonth counts the sessions of env started since the first
-// of the month (UTC), from the local history: failed ones are left out, and
+// of the month (MonthStart), from the local history: failed ones are left out, and
 // refusals never became sessions. It says nothing of impersonations started
 // outside this Guise (another agent's machine, the provider's dashboard).
 func (s *Service) ImpersonationsThisMonth(ctx context.Context, env string) (int, error) {

@@ -11,12 +11,13 @@ import (
 
 var _ guise.AwaitStore = (*DB)(nil)
 
-// MarkAwaiting records that a reserved session waits for its provider to
-// report a start made in the dashboard; until is also its expiry meanwhile.
+// MarkAwaiting records that a reserved session waits until until for its
+// provider to report a start made in the dashboard. Its expiry keeps the
+// duration the agent chose, which caps the session once attached.
 func (d *DB) MarkAwaiting(ctx context.Context, id string, until time.Time, note string, audit guise.AuditRecord) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE sessions SET awaiting_until = ?, expires_at = ?, note = ? WHERE id = ? AND ended_at IS NULL AND provider_ref = ''",
-			fmtTime(until), fmtTime(until), note, id)
+		res, err := tx.ExecContext(ctx, "UPDATE sessions SET awaiting_until = ?, note = ? WHERE id = ? AND ended_at IS NULL AND provider_ref = ''",
+			fmtTime(until), note, id)
 		if err != nil {
 			return err
 		}

@@ -137,9 +137,11 @@ func (d *DB) Sessions(ctx context.Context, f guise.SessionFilter) ([]guise.Sessi
 	return d.querySessions(ctx, q, args...)
 }
 
-// DueSessions lists running sessions whose expiry is at or before now.
+// DueSessions lists running sessions whose expiry, or whose wait for a
+// dashboard start, is at or before now.
 func (d *DB) DueSessions(ctx context.Context, now time.Time) ([]guise.Session, error) {
-	return d.querySessions(ctx, "SELECT "+sessionCols+" FROM sessions WHERE ended_at IS NULL AND expires_at <= ? ORDER BY expires_at", fmtTime(now))
+	return d.querySessions(ctx, "SELECT "+sessionCols+` FROM sessions WHERE ended_at IS NULL
+		AND (expires_at <= ? OR awaiting_until <= ?) ORDER BY expires_at`, fmtTime(now), fmtTime(now))
 }
 
 // MarkRevokePending records that a stop was asked for but the provider has

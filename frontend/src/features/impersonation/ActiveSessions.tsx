@@ -75,8 +75,8 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
   }, [])
 
   const stopPending = useCallback((id: string, message: string) => {
-    // Go's message reads "The stop of X is pending: CAUSE Guise keeps retrying…"; the banner wants the cause.
-    const cause = message.match(/ is pending: (.+?)\s*Guise keeps retrying/)?.[1] ?? message
+    // Go's message reads "The stop of X is pending: CAUSE Guise retries every 10 seconds…"; the banner wants the cause.
+    const cause = message.match(/ is pending: (.+?)\s*Guise (?:keeps retrying|retries)/)?.[1] ?? message
     setSessions((list) =>
       list.map((s) => (s.id === id && !s.revoke_pending_since ? { ...s, revoke_pending_since: new Date().toISOString(), note: `stop not confirmed yet: ${cause}` } : s)),
     )

@@ -158,7 +158,7 @@ describe('SessionBanner', () => {
     stop.mockImplementation(async () => {
       // Go announces the pending state before the call answers.
       emit('session:updated', { ...s, revoke_pending_since: new Date(NOW).toISOString(), note: 'stop not confirmed yet: Cannot reach the demo server at http://127.0.0.1:7777.' })
-      throw { code: 'revoke_pending', message: 'The stop of ada@acme.test is pending: Cannot reach the demo server. Guise keeps retrying until demo confirms it or the session expires at 12:10.' }
+      throw { code: 'revoke_pending', message: 'The stop of ada@acme.test is pending: Cannot reach the demo server. Guise retries every 10 seconds while its window is open (or run guise stop again) until demo confirms it or the session expires at 12:10.' }
     })
     await mount()
     fireEvent.click(screen.getByTestId('banner-stop'))
