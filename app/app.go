@@ -76,6 +76,9 @@ type App struct {
 	asgTokens *asgardeo.Memory
 	awaits    awaitWatch // the window's watches of dashboard starts
 
+	activity     activityRuns       // provider activity imports under way
+	stopActivity context.CancelFunc // cancels background imports; set with the engine
+
 	Environments  *Environments
 	Users         *Users
 	Impersonation *Impersonation
@@ -143,9 +146,12 @@ func (a *App) Close() error {
 	// Stop the background loop before taking the lock: it takes the lock
 	// itself (Service), so waiting for it while holding the lock deadlocks.
 	a.mu.Lock()
-	stopBg, bgDone, engine := a.stopBg, a.bgDone, a.engine
+	stopBg, bgDone, engine, stopActivity := a.stopBg, a.bgDone, a.engine, a.stopActivity
 	a.stopBg = nil
 	a.mu.Unlock()
+	if stopActivity != nil { // an import after a background sync holds up its loop
+		stopActivity()
+	}
 	if stopBg != nil {
 		stopBg()
 		<-bgDone

@@ -24,6 +24,8 @@ const (
 
 // newEngine builds the sync engine over the open database.
 func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
+	activityCtx, stopActivity := context.WithCancel(context.Background())
+	a.stopActivity = stopActivity
 	return &syncer.Engine{
 		Syncer:    syncer.New(db),
 		Provider:  a.syncProvider,
@@ -58,6 +60,9 @@ func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
 				}()
 			}
 			a.events.Emit(guise.EventSyncDone, p)
+			if p.Error == nil {
+				a.importActivity(activityCtx, p.Env)
+			}
 		},
 	}
 }
@@ -120,6 +125,7 @@ func (a *App) SyncWith(ctx context.Context, env string, opts syncer.Options, rep
 		return p, offlineHint(e, err)
 	}
 	a.log.Info("sync done", "env", env, "users", p.Users, "orgs", p.Orgs, "full", p.Full, "resumed", p.Resumed, "swept", p.Swept)
+	a.importActivity(ctx, env)
 	return p, nil
 }
 

@@ -13,6 +13,11 @@ type UserDetail struct {
 	Sessions  []guise.Session `json:"sessions"`
 	Protected string          `json:"protected"` // why they cannot be impersonated, or ""
 	Policy    guise.Policy    `json:"policy"`
+	// Activity is the user's recent activity at the provider, newest first,
+	// imported from its log after syncs; ActivityNote says why there is
+	// none when the provider would not show its log ("" otherwise).
+	Activity     []guise.ProviderEvent `json:"activity"`
+	ActivityNote string                `json:"activity_note"`
 }
 
 // Search answers as-you-type queries from the cache, best matches first.
@@ -63,5 +68,9 @@ func (u *Users) Get(env, user string) (UserDetail, error) {
 	if err != nil {
 		return UserDetail{}, err
 	}
-	return UserDetail{User: found, Sessions: sessions, Protected: pol.Protected(found), Policy: pol}, nil
+	activity, note, err := userActivity(ctx, svc.Store, env, found.ID)
+	if err != nil {
+		return UserDetail{}, err
+	}
+	return UserDetail{User: found, Sessions: sessions, Protected: pol.Protected(found), Policy: pol, Activity: activity, ActivityNote: note}, nil
 }

@@ -74,7 +74,7 @@ func (st *cliState) usersCmd() *cobra.Command {
 	var showJSON bool
 	show := &cobra.Command{
 		Use:   "show USER",
-		Short: "Show a user (by id or email): role, status, organizations, recent impersonations",
+		Short: "Show a user (by id or email): role, status, organizations, recent impersonations and activity at the provider",
 		Args:  args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			return st.withApp(cmd, func(_ context.Context, ap *app.App) error {
@@ -85,9 +85,11 @@ func (st *cliState) usersCmd() *cobra.Command {
 				if showJSON {
 					return st.printJSON(struct {
 						guise.User
-						Protected string          `json:"protected"`
-						Sessions  []guise.Session `json:"sessions"`
-					}{d.User, d.Protected, d.Sessions})
+						Protected    string                `json:"protected"`
+						Sessions     []guise.Session       `json:"sessions"`
+						Activity     []guise.ProviderEvent `json:"activity"`
+						ActivityNote string                `json:"activity_note,omitempty"`
+					}{d.User, d.Protected, d.Sessions, d.Activity, d.ActivityNote})
 				}
 				u := d.User
 				st.outf("%s <%s>\nid       %s\nrole     %s\nstatus   %s\n", u.Name, u.Email, u.ID, u.Role, u.Status)
@@ -98,6 +100,12 @@ func (st *cliState) usersCmd() *cobra.Command {
 				for _, s := range d.Sessions {
 					st.outf("session  %s  %s by %s: %s\n", s.StartedAt.Local().Format("2006-01-02 15:04"), state(s), s.AgentEmail, s.Reason)
 				}
+				for _, e := range d.Activity {
+					st.outf("activity %s  %s\n", e.At.Local().Format("2006-01-02 15:04"), activityLine(e))
+				}
+				if d.ActivityNote != "" && len(d.Activity) == 0 {
+					st.outf("activity not imported from the provider: %s\n", d.ActivityNote)
+				}
 				return nil
 			})
 		},
@@ -106,6 +114,21 @@ func (st *cliState) usersCmd() *cobra.Command {
 	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 	cmd.AddCommand(search, show)
 	return cmd
+}
+
+// activityLine is one provider event: what, in which application, from where.
+func activityLine(e guise.ProviderEvent) string {
+	line := e.Kind
+	if e.Client != "" {
+		line += " · " + e.Client
+	}
+	if e.IP != "" {
+		line += " · " + e.IP
+	}
+	if e.Description != "" && e.Description != e.Kind {
+		line += " · " + e.Description
+	}
+	return line
 }
 
 func orgNames(orgs []guise.Org) string {

@@ -35,6 +35,15 @@ type Store interface {
 	// CountUsers counts the cached users of an environment.
 	CountUsers(ctx context.Context, env string) (int, error)
 
+	// SaveActivity upserts provider events (keyed by environment and event
+	// id, so a re-import changes nothing) and records the import's state in
+	// the same transaction.
+	SaveActivity(ctx context.Context, env string, events []ProviderEvent, state ActivityState) error
+	// ActivityState returns how far env's activity import got (zero when never run).
+	ActivityState(ctx context.Context, env string) (ActivityState, error)
+	// UserActivity lists a user's imported provider events, newest first.
+	UserActivity(ctx context.Context, env, userID string, limit int) ([]ProviderEvent, error)
+
 	// ReserveSession records a session about to be started. It returns
 	// ECONFLICT when the user already has an active session in that
 	// environment, and EREFUSED (with the quota's rule and message) when a

@@ -95,7 +95,14 @@ export const searchUsers = async (env: string, query: string, limit: number) =>
 
 export const getUser = async (env: string, user: string): Promise<UserDetail> => {
   const d = await call<UserDetail>(UsersGo.Get, env, user)
-  return { ...d, user: normUser(d.user), sessions: arr(d.sessions), policy: normPolicy(d.policy) }
+  return {
+    ...d,
+    user: normUser(d.user),
+    sessions: arr(d.sessions),
+    policy: normPolicy(d.policy),
+    activity: arr(d.activity),
+    activity_note: d.activity_note ?? '',
+  }
 }
 
 // Impersonation

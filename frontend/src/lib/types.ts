@@ -108,12 +108,32 @@ export type EnvInput = {
 
 export type Info = { version: string; home: string; current_env: string; agent: Agent }
 
+/** One event of the provider's own log about a user (e.g. Auth0's "s", a sign-in), imported after syncs. */
+export type ProviderEvent = {
+  env: string
+  id: string
+  user_id: string
+  at: Timestamp
+  /** In plain words: "signed in", "signed out", "failed sign-in"… */
+  kind: string
+  /** The provider's own code for it. */
+  code: string
+  description: string
+  /** The application, by name where the provider gives one. */
+  client: string
+  ip: string
+}
+
 export type UserDetail = {
   user: User
   sessions: Session[]
   /** '' when the user may be impersonated, else why not. */
   protected: string
   policy: Policy
+  /** Recent activity at the provider, newest first. */
+  activity: ProviderEvent[]
+  /** Why no activity is imported (e.g. a missing scope); '' otherwise. */
+  activity_note: string
 }
 
 export type StartInput = {

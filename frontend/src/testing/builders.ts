@@ -41,7 +41,7 @@ export function makeUsers(n: number): User[] {
 }
 
 export function makeDetail(d: Partial<UserDetail> = {}): UserDetail {
-  return { user: makeUser(), sessions: [], protected: '', policy: makePolicy(), ...d }
+  return { user: makeUser(), sessions: [], protected: '', policy: makePolicy(), activity: [], activity_note: '', ...d }
 }
 
 export function makeSession(s: Partial<Session> = {}): Session {

@@ -248,6 +248,8 @@ export namespace app {
 	    sessions: guise.Session[];
 	    protected: string;
 	    policy: guise.Policy;
+	    activity: guise.ProviderEvent[];
+	    activity_note: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new UserDetail(source);
@@ -259,6 +261,8 @@ export namespace app {
 	        this.sessions = this.convertValues(source["sessions"], guise.Session);
 	        this.protected = source["protected"];
 	        this.policy = this.convertValues(source["policy"], guise.Policy);
+	        this.activity = this.convertValues(source["activity"], guise.ProviderEvent);
+	        this.activity_note = source["activity_note"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -440,6 +444,53 @@ export namespace guise {
 	        this.agent_daily_limit = source["agent_daily_limit"];
 	        this.env_monthly_limit = source["env_monthly_limit"];
 	    }
+	}
+	export class ProviderEvent {
+	    env: string;
+	    id: string;
+	    user_id: string;
+	    // Go type: time
+	    at: any;
+	    kind: string;
+	    code: string;
+	    description: string;
+	    client: string;
+	    ip: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ProviderEvent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.env = source["env"];
+	        this.id = source["id"];
+	        this.user_id = source["user_id"];
+	        this.at = this.convertValues(source["at"], null);
+	        this.kind = source["kind"];
+	        this.code = source["code"];
+	        this.description = source["description"];
+	        this.client = source["client"];
+	        this.ip = source["ip"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Session {
 	    id: string;

@@ -5,6 +5,7 @@ import { toBackendError } from '@/lib/errors'
 import { formatDateTime } from '@/lib/format'
 import { keys } from '@/lib/queries'
 import type { UserDetail } from '@/lib/types'
+import { ProviderActivity } from './ProviderActivity'
 import { RecentSessions } from './RecentSessions'
 
 type Props = {
@@ -123,6 +124,13 @@ function Detail({ detail, agentMissing, onImpersonate }: { detail: UserDetail; a
         <h3>Recent impersonations</h3>
         <RecentSessions sessions={detail.sessions} />
       </section>
+
+      {(detail.activity.length > 0 || detail.activity_note) && (
+        <section data-testid="provider-activity">
+          <h3>Activity at the provider</h3>
+          <ProviderActivity events={detail.activity} note={detail.activity_note} />
+        </section>
+      )}
     </div>
   )
 }
