@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,16 +191,8 @@ func TestAStopTheProviderCannotConfirmStaysPendingUntilItCan(t *testing.T) {
 	if len(hist) != 1 || hist[0].EndReason != "stopped" {
 		t.Fatalf("history: %+v", hist)
 	}
-	req, _ := http.NewRequest("GET", "http://"+addr+"/admin/v1/impersonations/"+hist[0].ProviderRef, nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var im struct{ Status string }
-	if err := json.NewDecoder(resp.Body).Decode(&im); err != nil || im.Status != "revoked" {
-		t.Fatalf("at the provider the impersonation is %q (%v), want revoked", im.Status, err)
+	if st := demoStatus(t, addr, key, hist[0].ProviderRef); st != "revoked" {
+		t.Fatalf("at the provider the impersonation is %q, want revoked", st)
 	}
 	chainCount(t, g)
 }

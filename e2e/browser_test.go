@@ -127,6 +127,9 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 		_, err := os.Stat(filepath.Join(profile, "Local State"))
 		return err == nil
 	}))
+	// It followed the private launch page to the sign-in link: the Demo
+	// counts the impersonation as signed in.
+	poll(t, 20*time.Second, "Chromium signing in through the launch page", holds(func() bool { return demoStatus(t, addr, key, s.ProviderRef) == "active" }))
 
 	// A second session gets a profile of its own.
 	var s2 session

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,6 +141,24 @@ func poll(t *testing.T, within time.Duration, what string, cond func() error) ti
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// demoStatus asks the Demo identity provider at addr how it sees the
+// impersonation ref: pending, active (signed in), revoked or expired.
+func demoStatus(t *testing.T, addr, key, ref string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/admin/v1/impersonations/"+ref, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var im struct{ Status string }
+	if err := json.NewDecoder(resp.Body).Decode(&im); err != nil {
+		t.Fatalf("the Demo's answer about %s: %v", ref, err)
+	}
+	return im.Status
 }
 
 // freeAddr returns a loopback address nothing listens on.

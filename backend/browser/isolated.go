@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/url"
 	"os"
 	"os/exec"
@@ -61,9 +62,11 @@ func (i *Isolated) Browser() (Browser, bool) {
 }
 
 // Open starts a browser with a fresh profile showing rawURL for the session,
-// and records it. The URL is a secret: it goes to the browser's command
-// line only (it is single-use), never to the state file or an error.
-// ErrNoBrowser when no supported browser is installed.
+// and records it. The URL is a secret: it never reaches the browser's
+// command line (which other local users can read), the state file or an
+// error; the browser opens a page in the 0700 profile that redirects to it,
+// removed with the profile. ErrNoBrowser when no supported browser is
+// installed.
 func (i *Isolated) Open(_ context.Context, session, rawURL string) error {
 	if err := checkID(session); err != nil {
 		return err
@@ -83,7 +86,12 @@ func (i *Isolated) Open(_ context.Context, session, rawURL string) error {
 	if err != nil {
 		return fmt.Errorf("cannot create a browser profile: %w", err)
 	}
-	cmd := exec.Command(b.Path, b.args(profile, rawURL, isRoot())...)
+	page, err := writeLaunchPage(profile, rawURL)
+	if err != nil {
+		_ = os.RemoveAll(profile)
+		return err
+	}
+	cmd := exec.Command(b.Path, b.args(profile, page, isRoot())...)
 	// Stdin, Stdout and Stderr stay nil (/dev/null): the browser may echo
 	// its command line, URL included, and must not hold the CLI's pipes.
 	detach(cmd)
@@ -100,6 +108,20 @@ func (i *Isolated) Open(_ context.Context, session, rawURL string) error {
 		return err
 	}
 	return nil
+}
+
+// writeLaunchPage writes, readable by the agent only, a page that sends the
+// browser on to rawURL, and returns its file:// URL.
+func writeLaunchPage(profile, rawURL string) (string, error) {
+	esc := html.EscapeString(rawURL)
+	page := `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
+		`<meta http-equiv="refresh" content="0; url=` + esc + `"><title>Guise</title>` +
+		`<p>Opening the impersonation… <a href="` + esc + `">Continue</a></p>`
+	path := filepath.Join(profile, "guise-launch.html")
+	if err := os.WriteFile(path, []byte(page), 0o600); err != nil {
+		return "", fmt.Errorf("cannot prepare the browser: %w", err)
+	}
+	return (&url.URL{Scheme: "file", Path: path}).String(), nil
 }
 
 func (i *Isolated) statePath(session string) string {

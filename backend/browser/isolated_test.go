@@ -5,6 +5,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,8 +106,20 @@ func TestOpenThenCloseRemovesBrowserAndProfile(t *testing.T) {
 			t.Errorf("arguments %q lack %q", args, w)
 		}
 	}
-	if args[len(args)-1] != launchURL {
-		t.Errorf("the URL is not the last argument: %q", args)
+	// The secret URL never reaches the command line: the browser opens a
+	// private page in its profile that redirects to it.
+	if strings.Contains(string(raw), launchURL) {
+		t.Errorf("the launch URL is on the browser's command line: %q", args)
+	}
+	page := filepath.Join(st.Profile, "guise-launch.html")
+	if args[len(args)-1] != "file://"+page {
+		t.Errorf("the launch page is not the last argument: %q", args)
+	}
+	if fi, err := os.Stat(page); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("launch page: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(page); !strings.Contains(string(b), html.EscapeString(launchURL)) {
+		t.Errorf("the launch page does not lead to the URL: %s", b)
 	}
 	if !runs(st.PID, st.Profile) {
 		t.Fatal("the browser is not running")
