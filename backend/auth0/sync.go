@@ -143,6 +143,10 @@ func (p *Provider) newExport(ctx context.Context) (guise.UserPage, error) {
 	return guise.UserPage{Next: "export:" + job.ID + ":0"}, nil
 }
 
+// exportIdle is how long the export download may send nothing before Guise
+// gives up on it (the next sync resumes where it broke off).
+const exportIdle = 2 * time.Minute
+
 // exportStream is the open download of an export file.
 type exportStream struct {
 	job  string
@@ -158,6 +162,10 @@ func (e *exportStream) close() {
 	}
 	e.body.Close()
 }
+
+// abort cuts the download from another goroutine: closing the HTTP body is
+// safe while the reader reads (which then fails), unlike the gzip reader.
+func (e *exportStream) abort() { e.body.Close() }
 
 // exportPage polls the job until it is done, then reads the next page of
 // its file. The download stays open between pages; a resumed sync (or one
@@ -200,8 +208,16 @@ func (p *Provider) exportPage(ctx context.Context, jobID string, line int) (guis
 		p.exp = es
 	}
 	es := p.exp
+	// The download is read under this call's context: a sync canceled, or a
+	// download that stalls, closes it rather than blocking the sync (and the
+	// window's close) on a read that never returns.
+	stop := context.AfterFunc(ctx, es.abort)
+	defer stop()
+	idle := time.AfterFunc(exportIdle, es.abort)
+	defer idle.Stop()
 	var batch []User
 	for len(batch) < pageSize && es.sc.Scan() {
+		idle.Reset(exportIdle)
 		es.line++
 		raw := strings.TrimSpace(es.sc.Text())
 		if raw == "" {
