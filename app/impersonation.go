@@ -23,11 +23,17 @@ type StartInput struct {
 // Start checks policy, starts the impersonation at the provider and opens it
 // in the browser. The launch URL never comes back.
 func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
+	return i.a.StartImpersonation(context.Background(), in)
+}
+
+// StartImpersonation is Impersonation.Start under ctx, for the command line,
+// where Ctrl+C must be able to give up a start that waits for a sign-in.
+func (a *App) StartImpersonation(ctx context.Context, in StartInput) (guise.Session, error) {
 	// Longer than other calls: Asgardeo's start waits for the agent's own
 	// sign-in in the browser (its signin_timeout, up to 30 minutes).
-	ctx, cancel := context.WithTimeout(context.Background(), 31*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 31*time.Minute)
 	defer cancel()
-	svc, err := i.a.Service()
+	svc, err := a.Service()
 	if err != nil {
 		return guise.Session{}, err
 	}
@@ -40,19 +46,19 @@ func (i *Impersonation) Start(in StartInput) (guise.Session, error) {
 		return guise.Session{}, guise.FieldError("duration", "The duration must be positive.")
 	}
 	s, err := svc.Impersonate(ctx, guise.Request{Env: in.Env, User: in.User, Org: in.Org, Reason: in.Reason, Ticket: in.Ticket, Duration: time.Duration(in.Minutes) * time.Minute})
-	i.a.reach.observe(in.Env, err)
+	a.reach.observe(in.Env, err)
 	if err != nil {
 		if env, eerr := svc.Store.Environment(ctx, in.Env); eerr == nil {
 			err = offlineHint(env, err)
 		}
-		i.a.log.Info("impersonation not started", "env", in.Env, "user", in.User, "code", guise.ErrorCode(err), "rule", guise.AsError(err).Rule)
+		a.log.Info("impersonation not started", "env", in.Env, "user", in.User, "code", guise.ErrorCode(err), "rule", guise.AsError(err).Rule)
 		return guise.Session{}, err
 	}
-	i.a.log.Info("impersonation started", "session", s.ID, "env", s.Env, "user", s.UserID, "org", s.OrgID, "expires_at", s.ExpiresAt)
+	a.log.Info("impersonation started", "session", s.ID, "env", s.Env, "user", s.UserID, "org", s.OrgID, "expires_at", s.ExpiresAt)
 	if s.AwaitingUntil != nil { // started in the dashboard: watch for it here
-		i.a.watchAwaiting(s.ID)
+		a.watchAwaiting(s.ID)
 	}
-	if n := i.a.browser.takeNotice(s.ID); n != "" {
+	if n := a.browser.takeNotice(s.ID); n != "" {
 		s.Note = n // not stored: says how this start was opened (see app/browser.go)
 	}
 	return s, nil

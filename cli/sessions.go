@@ -31,7 +31,7 @@ opens it in the browser (see guise browser). The launch URL is never printed. Re
 			}
 			in.Minutes = minutes
 			return st.withApp(cmd, func(ctx context.Context, ap *app.App) error {
-				s, err := ap.Impersonation.Start(in)
+				s, err := ap.StartImpersonation(ctx, in)
 				if err != nil {
 					return err
 				}

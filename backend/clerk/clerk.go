@@ -133,6 +133,7 @@ func New(env guise.Environment, secret string, opts ...Option) (*Provider, error
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
 			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second, // a provider is built per call: let idle connections go
 		}
 	}
 	// No client timeout: it would also cut the waits for Retry-After; the
