@@ -200,6 +200,9 @@ func trayLines(sessions []guise.Session, now time.Time) []tray.Line {
 			lines = append(lines, tray.Line{Label: strings.Join(parts, " · ")})
 			continue
 		}
+		if s.RevokePendingSince != nil { // asked to stop; the provider has not confirmed
+			parts = append(parts, "stopping (not confirmed yet)")
+		}
 		// Rounded up: "0 min left" would read as already over.
 		mins := int(math.Ceil(s.Remaining(now).Minutes()))
 		parts = append(parts, fmt.Sprintf("%d min left", mins))

@@ -97,12 +97,13 @@ func TestTrayLines(t *testing.T) {
 	ended := now.Add(-time.Minute)
 	got := trayLines([]guise.Session{
 		{UserEmail: "alice@acme.test", OrgName: "Acme", ExpiresAt: now.Add(42 * time.Minute)},
-		{UserEmail: "bob@acme.test", ExpiresAt: now.Add(90 * time.Second)},    // no org; 1.5 min shows as 2
+		{UserEmail: "bob@acme.test", ExpiresAt: now.Add(90 * time.Second)}, // no org; 1.5 min shows as 2
+		{UserEmail: "cy@acme.test", ExpiresAt: now.Add(10 * time.Minute), RevokePendingSince: &ended},
 		{UserID: "usr_9", OrgName: "Globex", ExpiresAt: now.Add(time.Second)}, // no email: the id
 		{UserEmail: "gone@acme.test", ExpiresAt: now.Add(-time.Second)},       // expired, not yet recorded
 		{UserEmail: "done@acme.test", ExpiresAt: now.Add(time.Hour), EndedAt: &ended},
 	}, now)
-	want := []string{"alice@acme.test · Acme · 42 min left", "bob@acme.test · 2 min left", "usr_9 · Globex · 1 min left"}
+	want := []string{"alice@acme.test · Acme · 42 min left", "bob@acme.test · 2 min left", "cy@acme.test · stopping (not confirmed yet) · 10 min left", "usr_9 · Globex · 1 min left"}
 	if len(got) != len(want) {
 		t.Fatalf("lines %v, want %v", got, want)
 	}
