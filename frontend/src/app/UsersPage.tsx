@@ -90,6 +90,8 @@ export function UsersPage({ env, query, onQueryChange, selectedId, onSelect, age
       {impersonating && (
         <ImpersonateDialog
           env={env.name}
+          provider={env.provider}
+          signinTimeout={env.settings.signin_timeout}
           detail={impersonating}
           templates={templates}
           onClose={() => setImpersonating(null)}

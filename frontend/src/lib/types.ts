@@ -44,10 +44,18 @@ export type Session = {
   ended_at: Timestamp | null
   end_reason: EndReason
   provider_ref: string
-  /** Why it failed, what the provider could not do, why a stop is pending, or how it was opened. */
+  /** Why it failed, what the provider could not do, why a stop is pending, how it was opened, or what to do in the dashboard. */
   note?: string
   /** Set while a stop the provider has not confirmed is retried; the session still runs. */
   revoke_pending_since?: Timestamp | null
+  /**
+   * Set while Guise waits for the provider to report a start the agent makes
+   * in its dashboard (WorkOS): no provider_ref yet, expires_at is the end of
+   * the wait, and note holds what to do there. Cleared once attached.
+   */
+  awaiting_until?: Timestamp | null
+  /** Started outside Guise, in the provider's dashboard, and imported from its events. */
+  outside?: boolean
 }
 
 export type Policy = {

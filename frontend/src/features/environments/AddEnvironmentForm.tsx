@@ -34,7 +34,6 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (spec.unsupported) return
     const found = missingFields(spec, values)
     const name = (values.name ?? '').trim()
     if (!name) found.name = 'Give the environment a short name, e.g. "prod" or "staging".'
@@ -72,11 +71,6 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
           </select>
         </Field>
       </div>
-      {spec.unsupported && (
-        <p className="blocked" role="status" data-testid="env-unsupported">
-          {spec.unsupported}
-        </p>
-      )}
       {spec.note && <p className="muted">{spec.note}</p>}
       <ProviderFields spec={spec} values={values} errors={errors} onChange={set} idPrefix="env" />
       <p className="muted small">Secrets go to the OS keychain only; Guise never shows them again.</p>
@@ -86,7 +80,7 @@ export function AddEnvironmentForm({ onAdded, onCancel }: { onAdded: (e: EnvView
             Cancel
           </button>
         )}
-        <button type="submit" className="primary" disabled={add.isPending || !!spec.unsupported} data-testid="env-add-submit">
+        <button type="submit" className="primary" disabled={add.isPending} data-testid="env-add-submit">
           {add.isPending ? 'Adding…' : 'Add environment'}
         </button>
       </div>

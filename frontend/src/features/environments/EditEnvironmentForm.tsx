@@ -44,7 +44,6 @@ export function EditEnvironmentForm({ env, onDone }: Props) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (spec.unsupported) return
     const found = missingFields(spec, values, { secretOptional: env.has_secret })
     setErrors(found)
     if (Object.keys(found).length) return
@@ -68,11 +67,6 @@ export function EditEnvironmentForm({ env, onDone }: Props) {
           <input id={`${id}-provider`} data-testid={`${id}-provider`} value={providerLabel(env.provider)} readOnly {...describedBy(`${id}-provider`, undefined, true)} />
         </Field>
       </div>
-      {spec.unsupported && (
-        <p className="blocked" role="status">
-          {spec.unsupported}
-        </p>
-      )}
       <ProviderFields
         spec={spec}
         values={values}
@@ -91,7 +85,7 @@ export function EditEnvironmentForm({ env, onDone }: Props) {
         <button type="button" data-testid="env-edit-cancel" onClick={onDone}>
           Cancel
         </button>
-        <button type="submit" className="primary" disabled={edit.isPending || !!spec.unsupported} data-testid="env-edit-submit">
+        <button type="submit" className="primary" disabled={edit.isPending} data-testid="env-edit-submit">
           {edit.isPending ? 'Saving…' : 'Save changes'}
         </button>
       </div>

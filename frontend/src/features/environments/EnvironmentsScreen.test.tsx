@@ -23,28 +23,6 @@ describe('EnvironmentsScreen', () => {
     expect(within(rows[0]).getByTestId('env-remove')).toBeDisabled()
   })
 
-  it('says plainly that WorkOS and Asgardeo are not supported yet, and does not try to add them', async () => {
-    vi.mocked(backend.listEnvironments).mockResolvedValue([])
-    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
-    await screen.findByTestId('add-env-form')
-    expect(screen.getByRole('option', { name: 'WorkOS (not supported yet)' })).toBeInTheDocument()
-    await userEvent.type(screen.getByTestId('env-name'), 'staging')
-    for (const [provider, name] of [
-      ['workos', 'WorkOS'],
-      ['asgardeo', 'Asgardeo'],
-    ]) {
-      await userEvent.selectOptions(screen.getByTestId('env-provider'), provider)
-      expect(screen.getByTestId('env-unsupported')).toHaveTextContent(`Guise cannot talk to ${name}`)
-      expect(screen.getByTestId('env-unsupported')).toHaveTextContent('Guise supports Demo, Clerk and Auth0 today.')
-      expect(screen.queryByTestId('env-secret')).not.toBeInTheDocument()
-      expect(screen.getByTestId('env-add-submit')).toBeDisabled()
-    }
-    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'clerk')
-    expect(screen.queryByTestId('env-unsupported')).not.toBeInTheDocument()
-    expect(screen.getByTestId('env-add-submit')).toBeEnabled()
-    expect(backend.addEnvironment).not.toHaveBeenCalled()
-  })
-
   it('clerk: secret key, the support account as actor_user_id, and Clerk\'s own API when no base URL is given', async () => {
     vi.mocked(backend.listEnvironments).mockResolvedValue([])
     renderWithQuery(<EnvironmentsScreen currentEnv="" />)

@@ -18,8 +18,6 @@ export type ProviderSpec = {
   label: string
   fields: ProviderField[]
   note?: string
-  /** Set when Guise cannot talk to this provider yet: says so, and the form will not add it. */
-  unsupported?: string
 }
 
 /** Optional for providers whose adapter honours it (app/app.go requestTimeout). */
@@ -30,8 +28,6 @@ const TIMEOUT: ProviderField = {
   hint: 'Optional: how long one request may take, from 500ms to 5m, like 45s for a slow tenant. Empty: 30s.',
   required: false,
 }
-
-const SUPPORTED = 'Guise supports Demo, Clerk and Auth0 today.'
 
 export function hintOf(f: ProviderField, values: Partial<Record<string, string>>): string | undefined {
   return typeof f.hint === 'function' ? f.hint(values) : f.hint
@@ -104,15 +100,97 @@ export const PROVIDERS: ProviderSpec[] = [
   },
   {
     value: 'workos',
-    label: 'WorkOS (not supported yet)',
-    unsupported: `Guise cannot talk to WorkOS yet, so a WorkOS environment cannot be added. ${SUPPORTED}`,
-    fields: [],
+    label: 'WorkOS',
+    note:
+      'WorkOS has no API to start an impersonation: Guise records your reason, opens the user’s Impersonate dialog in the WorkOS dashboard, and watches WorkOS’s events until you start it there. ' +
+      'Impersonation must be enabled in the dashboard (Authentication → User Impersonation), and you must be a member of the dashboard with the same email as your agent email in Guise.',
+    fields: [
+      {
+        target: 'secret',
+        label: 'API key',
+        placeholder: 'sk_…',
+        hint: 'WorkOS Dashboard → API Keys: the secret key (sk_…) of this environment, with the Events read permission.',
+        required: true,
+      },
+      {
+        target: 'settings.environment_id',
+        label: 'Environment ID',
+        placeholder: 'environment_01H…',
+        hint: 'Open the environment (Production or Staging) in the WorkOS dashboard: it is the part after dashboard.workos.com/ in the address.',
+        required: true,
+      },
+      {
+        target: 'settings.event_wait',
+        label: 'Dashboard wait',
+        placeholder: '10m',
+        hint: 'Optional: how long Guise watches for the impersonation you start in the dashboard, from 1s to 60m. Empty: 10m.',
+        required: false,
+      },
+      { target: 'base_url', label: 'API base URL', placeholder: 'https://api.workos.com', hint: 'Leave empty for https://api.workos.com.', required: false },
+      TIMEOUT,
+    ],
   },
   {
     value: 'asgardeo',
-    label: 'Asgardeo / WSO2 IS (not supported yet)',
-    unsupported: `Guise cannot talk to Asgardeo or WSO2 Identity Server yet, so such an environment cannot be added. ${SUPPORTED}`,
-    fields: [],
+    label: 'Asgardeo / WSO2 IS',
+    note:
+      'Impersonating asks you to sign in to Asgardeo in your browser, as yourself with the impersonator role; Guise then checks that the token names the user and you. ' +
+      'Asgardeo may email the user when an impersonation starts (Organization settings → Impersonation).',
+    fields: [
+      {
+        target: 'settings.org',
+        label: 'Organization name',
+        placeholder: 'acme',
+        hint: 'The tenant name, as in https://api.asgardeo.io/t/{org}. For WSO2 Identity Server, its tenant, like carbon.super.',
+        required: true,
+      },
+      {
+        target: 'settings.client_id',
+        label: 'Client ID',
+        hint: 'Of a Management Application with the Client Credential and Token Exchange grants and the User Impersonation API authorized.',
+        required: true,
+      },
+      { target: 'secret', label: 'Client secret', hint: 'Of that application.', required: true },
+      {
+        target: 'settings.app_url',
+        label: 'Business application URL',
+        placeholder: 'https://app.example.com',
+        hint: 'Optional: the application opened for you as the user once impersonation starts. Empty: the user’s My Account.',
+        required: false,
+      },
+      {
+        target: 'settings.my_account_url',
+        label: 'My Account URL',
+        placeholder: 'https://myaccount.asgardeo.io/t/acme',
+        hint: 'Optional: where My Account lives, when not the usual place.',
+        required: false,
+      },
+      {
+        target: 'settings.signin_timeout',
+        label: 'Sign-in timeout',
+        placeholder: '3m',
+        hint: 'Optional: how long Guise waits for you to finish signing in in the browser, up to 30m. Empty: 3m.',
+        required: false,
+      },
+      {
+        target: 'settings.requests_per_minute',
+        label: 'Requests per minute',
+        placeholder: '200',
+        hint: 'Optional: 200 on Asgardeo; 0 for a self-hosted server without limits. Empty: 200.',
+        required: false,
+      },
+      {
+        target: 'base_url',
+        label: 'API base URL',
+        placeholder: 'https://api.asgardeo.io/t/acme',
+        hint: (v) => {
+          const org = (v['settings.org'] ?? '').trim()
+          return `Leave empty for https://api.asgardeo.io/t/${org || '{org}'}; for a self-hosted WSO2 Identity Server, its address, like https://host:9443.`
+        },
+        required: false,
+      },
+      TIMEOUT,
+    ],
   },
 ]
 
@@ -120,9 +198,9 @@ export function providerSpec(value: string): ProviderSpec {
   return PROVIDERS.find((p) => p.value === value) ?? PROVIDERS[0]
 }
 
-/** The provider's name, for lists of environments (without "not supported yet"). */
+/** The provider's name, for lists of environments. */
 export function providerLabel(value: string): string {
-  return PROVIDERS.find((p) => p.value === value)?.label.replace(/ \(not supported yet\)$/, '') ?? value
+  return PROVIDERS.find((p) => p.value === value)?.label ?? value
 }
 
 /** The form key of a backend error field: "client_id" and "settings.client_id" both name that input. */

@@ -132,4 +132,29 @@ describe('HistoryScreen', () => {
     expect(row).toHaveTextContent('Cannot reach Clerk.')
     expect(row).not.toHaveTextContent('running')
   })
+
+  it('marks impersonations started outside Guise, and starts waiting for the dashboard', async () => {
+    list.mockResolvedValue([
+      makeSession({ id: 'w', provider: 'workos', provider_ref: '', awaiting_until: '2025-01-01T12:10:00Z', note: 'Click Impersonate User in the WorkOS dashboard.' }),
+      makeSession({ id: 'o', provider: 'workos', provider_ref: 'session_01H', outside: true, agent_email: 'sam@acme.test', note: 'started outside Guise, in the provider\'s dashboard' }),
+      makeSession({ id: 'f', provider: 'workos', provider_ref: '', awaiting_until: '2025-01-01T12:10:00Z', ended_at: '2025-01-01T12:10:00Z', end_reason: 'failed', note: 'not started in the dashboard' }),
+    ])
+    vi.mocked(backend.listAudit).mockResolvedValue([
+      { seq: 1, at: '2025-01-01T12:00:00Z', kind: 'session.awaiting', env: 'wos', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: 'w', reason: 'help', ticket: '', rule: '', detail: '', prev_hash: '', hash: 'h1' },
+      { seq: 2, at: '2025-01-01T12:01:00Z', kind: 'session.imported', env: 'wos', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: 'o', reason: 'help', ticket: '', rule: '', detail: '', prev_hash: 'h1', hash: 'h2' },
+    ])
+    renderWithQuery(<HistoryScreen />)
+    const [waiting, outside, failed] = await screen.findAllByTestId('history-row')
+    expect(waiting).toHaveTextContent('waiting for the dashboard')
+    expect(waiting).not.toHaveTextContent('running')
+    expect(waiting).not.toHaveTextContent('started outside Guise')
+    expect(outside).toHaveTextContent('started outside Guise')
+    expect(outside).toHaveTextContent('running')
+    expect(failed).toHaveTextContent('failed')
+    expect(failed).not.toHaveTextContent('waiting for the dashboard')
+    await userEvent.click(screen.getByTestId('audit-tab'))
+    const rows = await screen.findAllByTestId('audit-row')
+    expect(rows[0]).toHaveTextContent('waiting for the dashboard')
+    expect(rows[1]).toHaveTextContent('started outside Guise')
+  })
 })

@@ -30,13 +30,24 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
                 {s.user_name && <div className="muted">{s.user_name}</div>}
               </td>
               <td>{s.org_name || '—'}</td>
-              <td>{s.agent_email}</td>
+              <td>
+                <div>{s.agent_email}</div>
+                {s.outside && (
+                  <Badge tone="info" title="Started in the provider's dashboard, not through Guise; imported into the history from the provider's events.">
+                    started outside Guise
+                  </Badge>
+                )}
+              </td>
               <td className="reason-cell">{s.reason}</td>
               <td className="nowrap">{s.ticket || '—'}</td>
               <td className="nowrap">{formatSpan(s.started_at, s.ended_at)}</td>
               <td>
                 {s.ended_at ? (
                   <Badge tone={s.end_reason ? OUTCOME_TONE[s.end_reason] : 'neutral'}>{s.end_reason || 'ended'}</Badge>
+                ) : s.awaiting_until && !s.provider_ref ? (
+                  <Badge tone="info" title="Guise opened the provider's dashboard and waits for the agent to start the impersonation there.">
+                    waiting for the dashboard
+                  </Badge>
                 ) : s.revoke_pending_since ? (
                   <Badge tone="warn" title="Stop asked for; the provider has not confirmed it yet. Guise keeps retrying.">
                     stop pending

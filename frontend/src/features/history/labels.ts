@@ -11,6 +11,8 @@ const KINDS: Record<string, { label: string; tone: Tone }> = {
   'session.failed': { label: 'failed', tone: 'danger' },
   'session.revoked': { label: 'ended by the provider', tone: 'warn' },
   'session.stop_pending': { label: 'stop pending', tone: 'warn' },
+  'session.awaiting': { label: 'waiting for the dashboard', tone: 'info' },
+  'session.imported': { label: 'started outside Guise', tone: 'info' },
   'impersonation.refused': { label: 'refused', tone: 'danger' },
   'environment.added': { label: 'environment added', tone: 'neutral' },
   'environment.removed': { label: 'environment removed', tone: 'neutral' },

@@ -41,8 +41,19 @@ export function useActiveSessions(): ActiveSessionsValue {
 
 const byExpiry = (a: Session, b: Session) => Date.parse(a.expires_at) - Date.parse(b.expires_at)
 
+/** Whether s waits for the agent to start it in the provider's dashboard (WorkOS). */
+export const isAwaiting = (s: Session) => !!s.awaiting_until && !s.provider_ref
+
 function endedText(s: Session, alreadyEnded = false): Notice {
   const who = s.user_email || s.user_id
+  // Ended while waiting for the dashboard: canceled by the agent, or never started there.
+  if (isAwaiting(s) && !alreadyEnded && (s.end_reason === 'stopped' || s.end_reason === 'failed')) {
+    const note = s.note?.trim().replace(/\.$/, '')
+    const text = s.end_reason === 'stopped' ? `Canceled the impersonation of ${who}.` : `The impersonation of ${who} failed`
+    return s.end_reason === 'stopped'
+      ? { id: s.id, text: note ? `${text} ${note}.` : text, tone: 'info' }
+      : { id: s.id, text: note ? `${text}: ${note}.` : `${text}.`, tone: 'warn' }
+  }
   const text =
     alreadyEnded ? `The impersonation of ${who} had already ended.`
     : s.end_reason === 'expired' ? `The impersonation of ${who} expired.`
@@ -113,12 +124,20 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
     void refresh()
   }, [refresh])
 
+  // What the window holds, for event handlers that compare with it.
+  const current = useRef<Session[]>([])
+  useEffect(() => {
+    current.current = sessions
+  }, [sessions])
+
   // A session Guise just started. Its note, if any, says how it was opened
   // (e.g. in the system browser because no isolated one could start): the
-  // agent must see that, so it stays until dismissed.
+  // agent must see that, so it stays until dismissed. An awaiting session's
+  // note is what to do in the dashboard, which its banner line shows.
   const started = useCallback(
     (s: Session) => {
       upsert(s)
+      if (isAwaiting(s)) return
       const note = s.note?.trim()
       if (note) {
         const id = `${s.id}:opened`
@@ -133,7 +152,23 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
     return () => pending.forEach((t) => clearTimeout(t))
   }, [])
 
-  useEvent('session:started', upsert)
+  // session:started for a session that was waiting for the dashboard: the
+  // provider reported it (with its real expiry); say what it reported.
+  const attached = useCallback(
+    (s: Session) => {
+      const was = current.current.find((x) => x.id === s.id)
+      upsert(s)
+      const note = s.note?.trim()
+      if (!was || !isAwaiting(was) || isAwaiting(s) || !note) return
+      const id = `${s.id}:attached`
+      setNotices((list) => [...list.filter((n) => n.id !== id), { id, text: `Started in the dashboard: ${note}.`.replace(/\.\.$/, '.'), tone: 'info' }])
+      clearTimeout(timers.current.get(id))
+      timers.current.set(id, setTimeout(() => dismiss(id), NOTICE_MS))
+    },
+    [upsert, dismiss],
+  )
+
+  useEvent('session:started', attached)
   useEvent('session:updated', upsert)
   useEvent('session:ended', (s) => ended(s))
   useEvent('session:expiring', (s) => {

@@ -1,8 +1,8 @@
-import { render, screen, waitFor } from '@testing-library/react'
+import { act, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import * as backend from '@/lib/backend'
 import { makeDetail, makePolicy, makeSession, makeUser } from '@/testing/builders'
-import type { UserDetail } from '@/lib/types'
+import type { Session, UserDetail } from '@/lib/types'
 import { ImpersonateDialog } from './ImpersonateDialog'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
@@ -133,5 +133,73 @@ describe('ImpersonateDialog', () => {
     const { onClose } = open()
     await userEvent.keyboard('{Escape}')
     expect(onClose).toHaveBeenCalled()
+  })
+
+  describe('while the provider is starting it', () => {
+    /** Impersonation.Start held open until the test settles it. */
+    function pendingStart() {
+      const call: { resolve: (s: Session) => void; reject: (e: unknown) => void } = { resolve: () => {}, reject: () => {} }
+      start.mockImplementation(() => new Promise<Session>((resolve, reject) => Object.assign(call, { resolve, reject })))
+      return call
+    }
+
+    function openFor(provider: string, signinTimeout?: string) {
+      const onStarted = vi.fn()
+      render(<ImpersonateDialog env="asg" provider={provider} signinTimeout={signinTimeout} detail={makeDetail()} templates={[]} onClose={() => {}} onStarted={onStarted} />)
+      return { onStarted }
+    }
+
+    async function confirmWithReason() {
+      await userEvent.type(screen.getByTestId('reason-input'), 'Customer cannot see invoices')
+      await confirm()
+    }
+
+    it('asgardeo: asks the agent to finish signing in in the browser until Go answers', async () => {
+      const call = pendingStart()
+      const { onStarted } = openFor('asgardeo', '10m')
+      expect(screen.getByTestId('impersonate-hint')).toHaveTextContent('Asgardeo asks you to sign in in your browser first, and may email the user.')
+      expect(screen.queryByTestId('impersonate-pending')).not.toBeInTheDocument()
+      await confirmWithReason()
+      const pending = await screen.findByTestId('impersonate-pending')
+      expect(pending).toHaveTextContent('Finish signing in in your browser…')
+      expect(pending).toHaveTextContent('Guise waits up to 10m')
+      expect(screen.getByTestId('confirm-impersonate')).toBeDisabled()
+      expect(screen.getByTestId('confirm-impersonate')).toHaveTextContent('Waiting for your sign-in…')
+      expect(screen.getByRole('button', { name: 'Close and keep waiting' })).toBeEnabled()
+      const s = makeSession({ env: 'asg', provider: 'asgardeo' })
+      await act(async () => call.resolve(s))
+      expect(onStarted).toHaveBeenCalledWith(s)
+    })
+
+    it.each([
+      ['state mismatch', { code: 'unauthorized', message: 'The sign-in answer did not carry the state Guise sent (state mismatch), so it may not come from your sign-in. It was ignored and nothing was started; try again.' }],
+      ['timeout', { code: 'unavailable', message: 'Your Asgardeo sign-in did not come back within 3m, so nothing was started. Finish signing in in the browser sooner.' }],
+      ['wrong actor', { code: 'provider', message: 'Asgardeo issued a token for user_2 with actor "someone", but Guise asked for user user_1 with you as the actor. Guise revoked it and did not start the session.' }],
+    ])('asgardeo: shows the %s error when it comes, and lets the agent try again', async (_, err) => {
+      const call = pendingStart()
+      const { onStarted } = openFor('asgardeo')
+      await confirmWithReason()
+      expect(await screen.findByTestId('impersonate-pending')).toHaveTextContent('Guise waits up to 3m')
+      await act(async () => call.reject(err))
+      expect(screen.getByTestId('impersonate-error')).toHaveTextContent(err.message)
+      expect(screen.queryByTestId('impersonate-pending')).not.toBeInTheDocument()
+      expect(screen.getByTestId('confirm-impersonate')).toBeEnabled()
+      expect(screen.getByTestId('confirm-impersonate')).toHaveTextContent('Start impersonation')
+      expect(onStarted).not.toHaveBeenCalled()
+    })
+
+    it('other providers: a plain "Starting…", no sign-in to finish', async () => {
+      pendingStart()
+      openFor('clerk')
+      await confirmWithReason()
+      expect(await screen.findByTestId('impersonate-pending')).toHaveTextContent('Starting…')
+      expect(screen.getByTestId('impersonate-pending')).not.toHaveTextContent('signing in')
+      expect(screen.getByTestId('confirm-impersonate')).toHaveTextContent('Starting…')
+    })
+
+    it('workos: says the start happens in the WorkOS dashboard', () => {
+      openFor('workos')
+      expect(screen.getByTestId('impersonate-hint')).toHaveTextContent('Opens the WorkOS dashboard, where you start it; Guise waits for it.')
+    })
   })
 })

@@ -8,6 +8,10 @@ import { reasonLength, serverErrors, validate, type FormErrors, type FormValues 
 
 type Props = {
   env: string
+  /** The environment's provider: Asgardeo's start waits for the agent's sign-in, WorkOS's opens its dashboard. */
+  provider?: string
+  /** The environment's signin_timeout setting (Asgardeo), '' for the default. */
+  signinTimeout?: string
   detail: UserDetail
   /** Quick picks for the reason (Settings → Reason templates). */
   templates: string[]
@@ -16,7 +20,17 @@ type Props = {
 }
 
 /** Org, reason, ticket and duration, checked here and again by Go, then Impersonation.Start. */
-export function ImpersonateDialog({ env, detail, templates, onClose, onStarted }: Props) {
+/** What the agent will see once they confirm, by provider. */
+function startHint(provider: string | undefined): string {
+  if (provider === 'asgardeo') return 'Asgardeo asks you to sign in in your browser first, and may email the user.'
+  if (provider === 'workos') return 'Opens the WorkOS dashboard, where you start it; Guise waits for it.'
+  return 'Opens in your browser; stop it from the banner at any time.'
+}
+
+/** Asgardeo's default wait for the agent's sign-in (backend/asgardeo). */
+const DEFAULT_SIGNIN_TIMEOUT = '3m'
+
+export function ImpersonateDialog({ env, provider, signinTimeout, detail, templates, onClose, onStarted }: Props) {
   const { user, policy } = detail
   const orgs = user.organizations
   const [values, setValues] = useState<FormValues>({
@@ -62,6 +76,9 @@ export function ImpersonateDialog({ env, detail, templates, onClose, onStarted }
     }
   }
 
+  // Asgardeo's Impersonation.Start answers only once the agent has signed in
+  // in the browser (or the sign-in failed or timed out): say so meanwhile.
+  const signIn = provider === 'asgardeo'
   const n = reasonLength(values.reason)
   const min = policy.reason_min_length
   const ticketHint = policy.ticket_pattern ? `Format: ${policy.ticket_pattern}` : policy.ticket_required ? 'Required here' : 'Optional'
@@ -70,6 +87,21 @@ export function ImpersonateDialog({ env, detail, templates, onClose, onStarted }
     <Dialog title={`Impersonate ${user.email}`} onClose={onClose} testId="impersonate-dialog">
       <form className="dialog-body form" onSubmit={submit} noValidate>
         {errors.form && <ErrorNote message={errors.form} testId="impersonate-error" />}
+        {busy && (
+          <div className="dialog-waiting" role="status" data-testid="impersonate-pending">
+            {signIn ? (
+              <>
+                <strong>Finish signing in in your browser…</strong>
+                <span>
+                  Sign in to Asgardeo as yourself in the page Guise opened. Guise waits up to {signinTimeout || DEFAULT_SIGNIN_TIMEOUT}, then checks the token and opens
+                  the session. Closing this dialog does not stop the sign-in; the banner shows how it ends.
+                </span>
+              </>
+            ) : (
+              <strong>Starting…</strong>
+            )}
+          </div>
+        )}
 
         {orgs.length > 1 ? (
           <Field id="org" label="Organization" required error={errors.org}>
@@ -168,12 +200,14 @@ export function ImpersonateDialog({ env, detail, templates, onClose, onStarted }
         </div>
 
         <div className="dialog-actions">
-          <span className="muted">Opens in your browser; stop it from the banner at any time.</span>
+          <span className="muted" data-testid="impersonate-hint">
+            {startHint(provider)}
+          </span>
           <button type="button" onClick={onClose}>
-            Cancel
+            {busy ? 'Close and keep waiting' : 'Cancel'}
           </button>
           <button type="submit" className="primary" data-testid="confirm-impersonate" disabled={busy}>
-            {busy ? 'Starting…' : 'Start impersonation'}
+            {busy ? (signIn ? 'Waiting for your sign-in…' : 'Starting…') : 'Start impersonation'}
           </button>
         </div>
       </form>

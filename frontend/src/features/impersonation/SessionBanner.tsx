@@ -4,10 +4,16 @@ import { toBackendError } from '@/lib/errors'
 import { formatCountdown, secondsUntil } from '@/lib/format'
 import { useNow } from '@/lib/hooks'
 import type { Session, StopResult } from '@/lib/types'
-import { useActiveSessions } from './ActiveSessions'
+import { isAwaiting, useActiveSessions } from './ActiveSessions'
 
 /** Under this many seconds left, the banner turns to a warning. */
 export const WARN_SECONDS = 5 * 60
+
+/** Providers whose impersonations start in their own dashboard, by name. */
+const DASHBOARDS: Record<string, string> = { workos: 'WorkOS' }
+
+/** When s runs out: the end of the wait for the dashboard, else its expiry. */
+const deadline = (s: Session) => (isAwaiting(s) && s.awaiting_until) || s.expires_at
 
 /**
  * The strip above every screen: one line per running impersonation with a
@@ -21,7 +27,7 @@ export function SessionBanner() {
   // ask once for the running sessions rather than trusting the local clock.
   const refreshed = useRef(new Set<string>())
   useEffect(() => {
-    const due = sessions.filter((s) => secondsUntil(s.expires_at, now) <= 0 && !refreshed.current.has(s.id))
+    const due = sessions.filter((s) => secondsUntil(deadline(s), now) <= 0 && !refreshed.current.has(s.id))
     if (due.length === 0) return
     due.forEach((s) => refreshed.current.add(s.id))
     void refresh()
@@ -31,7 +37,7 @@ export function SessionBanner() {
   return (
     <div className="session-banner" data-testid="session-banner" role="region" aria-label="Active impersonations">
       {sessions.map((s) => (
-        <BannerItem key={s.id} session={s} left={secondsUntil(s.expires_at, now)} warned={expiring.has(s.id)} />
+        <BannerItem key={s.id} session={s} left={secondsUntil(deadline(s), now)} warned={expiring.has(s.id)} />
       ))}
       {sessions.length > 1 && (
         <div className="banner-all">
@@ -63,6 +69,7 @@ export function pendingReason(s: Session): string {
 function BannerItem({ session, left, warned }: { session: Session; left: number; warned: boolean }) {
   const { stopPending } = useActiveSessions()
   const onPending = (message: string) => stopPending(session.id, message)
+  if (isAwaiting(session)) return <WaitingItem session={session} left={left} onPending={onPending} />
   if (session.revoke_pending_since) return <PendingItem session={session} left={left} onPending={onPending} />
   const warning = warned || left <= WARN_SECONDS
   return (
@@ -74,6 +81,42 @@ function BannerItem({ session, left, warned }: { session: Session; left: number;
         <span className="banner-env"> in {session.env}</span>
       </span>
       <StopButton label="Stop" testId="banner-stop" className="danger" stop={async () => [await stopImpersonation(session.id)]} onPending={onPending} />
+    </div>
+  )
+}
+
+/**
+ * A start the agent makes in the provider's dashboard (WorkOS), which Guise
+ * waits for: nothing runs yet, so there is no countdown of the session and no
+ * expiry warning, only the time left to start it there and what to do.
+ * Cancel calls the same Stop, which ends it locally (nothing to revoke).
+ */
+function WaitingItem({ session, left, onPending }: { session: Session; left: number; onPending: (message: string) => void }) {
+  const dashboard = DASHBOARDS[session.provider] ?? session.provider
+  const instructions = session.note?.trim()
+  return (
+    <div className="banner-item awaiting" data-testid="banner-item" data-awaiting>
+      <span className="banner-dot" aria-hidden="true" />
+      <span className="banner-text">
+        <span data-testid="banner-awaiting">
+          Waiting for the {dashboard} dashboard… to impersonate <strong>{session.user_email || session.user_id}</strong>
+          {session.org_name && <> · {session.org_name}</>} · <span data-testid="banner-await-left">{formatCountdown(left)}</span> left to start it there
+          <span className="banner-env"> in {session.env}</span>
+        </span>
+        {instructions && (
+          <span className="banner-instructions" data-testid="banner-instructions">
+            {instructions}
+          </span>
+        )}
+      </span>
+      <StopButton
+        label="Cancel"
+        busyLabel="Canceling…"
+        testId="banner-stop"
+        className="danger-outline"
+        stop={async () => [await stopImpersonation(session.id)]}
+        onPending={onPending}
+      />
     </div>
   )
 }
@@ -104,12 +147,14 @@ function PendingItem({ session, left, onPending }: { session: Session; left: num
 /** A stop button that records what stopped and shows why a stop failed. */
 function StopButton({
   label,
+  busyLabel = 'Stopping…',
   testId,
   className,
   stop,
   onPending,
 }: {
   label: string
+  busyLabel?: string
   testId: string
   className: string
   stop: () => Promise<StopResult[]>
@@ -140,7 +185,7 @@ function StopButton({
         </span>
       )}
       <button type="button" className={className} data-testid={testId} disabled={busy} onClick={onClick}>
-        {busy ? 'Stopping…' : label}
+        {busy ? busyLabel : label}
       </button>
     </>
   )

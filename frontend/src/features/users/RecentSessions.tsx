@@ -13,11 +13,14 @@ export function RecentSessions({ sessions }: { sessions: Session[] }) {
             <span>{formatDateTime(s.started_at)}</span>
             {s.ended_at ? (
               <Badge tone={s.end_reason === 'failed' ? 'danger' : 'neutral'}>{s.end_reason || 'ended'}</Badge>
+            ) : s.awaiting_until && !s.provider_ref ? (
+              <Badge tone="info">waiting for the dashboard</Badge>
             ) : s.revoke_pending_since ? (
               <Badge tone="warn">stop pending</Badge>
             ) : (
               <Badge tone="ok">running</Badge>
             )}
+            {s.outside && <Badge tone="info">started outside Guise</Badge>}
             {s.ended_at && <span className="muted">{formatSpan(s.started_at, s.ended_at)}</span>}
           </div>
           <div className="muted">

@@ -38,4 +38,22 @@ describe('UserPanel', () => {
     renderWithQuery(<UserPanel env="demo" userId="x" agentMissing={false} onImpersonate={() => {}} onClose={() => {}} />)
     expect(await screen.findByRole('alert')).toHaveTextContent('no longer in the cache')
   })
+
+  it('marks recent impersonations started outside Guise and one waiting for the dashboard', async () => {
+    getUser.mockResolvedValue(
+      makeDetail({
+        sessions: [
+          makeSession({ id: 'w', reason: 'Waiting one', provider_ref: '', awaiting_until: '2025-01-01T12:10:00Z' }),
+          makeSession({ id: 'o', reason: 'Imported one', outside: true, ended_at: '2025-01-01T13:00:00Z', end_reason: 'expired' }),
+        ],
+      }),
+    )
+    renderWithQuery(<UserPanel env="wos" userId="user_1" agentMissing={false} onImpersonate={() => {}} onClose={() => {}} />)
+    const waiting = (await screen.findByText('Waiting one')).closest('li')!
+    const imported = screen.getByText('Imported one').closest('li')!
+    expect(waiting).toHaveTextContent('waiting for the dashboard')
+    expect(waiting).not.toHaveTextContent('running')
+    expect(imported).toHaveTextContent('started outside Guise')
+    expect(imported).toHaveTextContent('expired')
+  })
 })
