@@ -32,7 +32,7 @@ type EnvView struct {
 	LastSyncedAt *time.Time        `json:"last_synced_at"`
 	LastError    string            `json:"last_error"`
 	// ImpersonationsThisMonth counts this Guise's sessions in the environment
-	// since the first of the month (UTC), failed ones excepted: some
+	// since the first of the month (local time), failed ones excepted: some
 	// providers' plans cap them (Clerk's free plan: 5 a month).
 	ImpersonationsThisMonth int `json:"impersonations_this_month"`
 	// Reachability is whether this Guise reached the provider the last time
@@ -310,7 +310,7 @@ func (e *Environments) Test(name string) ([]guise.CheckResult, error) {
 		return nil, err
 	}
 	return append(res, guise.CheckResult{Name: "Impersonations this month", OK: true,
-		Detail: fmt.Sprintf("%d started from this Guise since %s (UTC).", n, guise.MonthStart(time.Now()).Format("2 January"))}), nil
+		Detail: fmt.Sprintf("%d started from this Guise since %s.", n, guise.MonthStart(time.Now()).Format("2 January"))}), nil
 }
 
 // SetCurrent makes name the environment the window opens on.

@@ -121,11 +121,10 @@ func TestAsgardeoLoop(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 
 	own := fake.AddSession(target.ID, "Acme App", time.Now().Add(-time.Hour))
-	wait := g.background(secret, "impersonate", target.Email, "--env", "acme", "--org", "Acme US", "--reason", "Customer cannot open the billing page", "--json")
-	auth := authorizeURL(t, g, 1)
-	if status, err := asgardeofake.Browse(auth); err != nil || status != 200 {
-		t.Fatalf("the browser's part: %d %v", status, err)
-	}
+	// The fake xdg-open follows the authorize URL like a browser, to Guise's
+	// loopback listener.
+	wait := g.background(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", target.Email, "--env", "acme", "--org", "Acme US", "--reason", "Customer cannot open the billing page", "--json")
+	authorizeURL(t, g, 1)
 	r := wait()
 	if r.code != 0 {
 		t.Fatalf("impersonate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -172,10 +171,8 @@ func TestAsgardeoRefusals(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 
 	// The wrong actor.
-	wait := g.background(secret, "impersonate", users[1].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
-	if status, err := asgardeofake.Browse(authorizeURL(t, g, 1)); err != nil || status != 200 {
-		t.Fatalf("browse: %d %v", status, err)
-	}
+	wait := g.background(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", users[1].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
+	authorizeURL(t, g, 1)
 	r := wait()
 	t.Logf("wrong actor: exit %d %s", r.code, r.stderr)
 	if r.code != 1 || !strings.Contains(r.stderr, "with actor") || !strings.Contains(r.stderr, "did not start the session") {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,9 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv("GUISE_E2E_BROWSER") == "1" { // run by the fake xdg-open
+		os.Exit(actAsBrowser(os.Args[len(os.Args)-1]))
+	}
 	bin = os.Getenv("GUISE_BIN")
 	dir := ""
 	if bin == "" {
@@ -65,7 +69,14 @@ func newGuise(t *testing.T) *guise {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> %q\n", g.opened)
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake xdg-open records what Guise opens; with GUISE_E2E_FOLLOW set
+	// in Guise's environment it also visits it like a browser (this test
+	// binary, run as one), as a real xdg-open would, without waiting.
+	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> %q\n[ -n \"$GUISE_E2E_FOLLOW\" ] && GUISE_E2E_BROWSER=1 %q \"$1\" >/dev/null 2>&1 &\nexit 0\n", g.opened, self)
 	if err := os.WriteFile(filepath.Join(binDir, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +170,20 @@ func demoStatus(t *testing.T, addr, key, ref string) string {
 		t.Fatalf("the Demo's answer about %s: %v", ref, err)
 	}
 	return im.Status
+}
+
+// actAsBrowser visits u as a browser would: it follows redirects (to a
+// loopback sign-in callback, say) keeping cookies. It is what the fake
+// xdg-open runs when a test asks it to follow.
+func actAsBrowser(u string) int {
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar, Timeout: 30 * time.Second}).Get(u)
+	if err != nil {
+		return 1
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return 0
 }
 
 // freeAddr returns a loopback address nothing listens on.
