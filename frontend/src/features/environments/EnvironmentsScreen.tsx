@@ -55,7 +55,7 @@ export function EnvironmentsScreen({ currentEnv, onAdded }: Props) {
                 <th>Base URL</th>
                 <th>Secret</th>
                 <th className="num">Users cached</th>
-                <th className="num" title="Impersonations started from this Guise since the 1st of the month (UTC)">This month</th>
+                <th className="num" title="Impersonations started from this Guise since the 1st of the month">This month</th>
                 <th>Last sync</th>
                 <th />
               </tr>
