@@ -14,11 +14,11 @@ import (
 // waits for the report:
 //
 //   - the session is reserved, then recorded as awaiting (AwaitingUntil set,
-//     no ProviderRef; ExpiresAt keeps the duration the agent chose, which
-//     caps the provider's session once attached) and audited as such;
+//     no ProviderRef) and audited as such; it fails when the wait or its
+//     chosen duration runs out first;
 //   - Reconcile asks the provider (a Reconciler) for its reports: an awaited
-//     session it confirms is attached (ProviderRef, true expiry, audited as
-//     started); impersonations started in the dashboard without Guise are
+//     session it confirms is attached (ProviderRef, the provider's expiry
+//     capped by the policy's maximum, audited as started); impersonations started in the dashboard without Guise are
 //     imported into the history, marked Outside;
 //   - an awaited session nobody confirmed by the end of its wait is failed
 //     by ExpireDue ("not started in the dashboard").
@@ -131,16 +131,19 @@ func (s *Service) Attach(ctx context.Context, a Attachment) (Session, bool, erro
 	if sess.AwaitingUntil == nil || sess.EndedAt != nil {
 		return sess, false, nil
 	}
-	// The provider's session may last longer than the agent chose (WorkOS:
-	// an hour): Guise ends it, and revokes it, at the chosen duration
-	// counted from when it began at the provider.
+	// The provider sets the session's length (WorkOS: an hour from its
+	// start); the policy's maximum still caps it, and Guise revokes it then.
+	pol, err := s.Policy(ctx, sess.Env)
+	if err != nil {
+		return sess, false, err
+	}
 	expires := a.ExpiresAt.UTC()
 	began := a.StartedAt
 	if began.IsZero() {
 		began = s.now()
 	}
-	if chosen := began.Add(sess.ExpiresAt.Sub(sess.StartedAt)).UTC(); chosen.Before(expires) {
-		expires = chosen
+	if limit := began.Add(pol.MaxDuration()).UTC(); limit.Before(expires) {
+		expires = limit
 	}
 	changed, err := as.AttachSession(ctx, sess.ID, a.Ref, expires, a.Detail, SessionAudit(AuditStarted, sess, s.now(), a.Detail))
 	if err != nil || !changed {

@@ -83,9 +83,7 @@ func TestAwaitedStartIsAttachedWhenTheProviderReportsIt(t *testing.T) {
 		t.Fatalf("reconcile: %+v", res)
 	}
 	got, _ := svc.Store.Session(ctx, s.ID)
-	// The provider's hour is capped at the 30 minutes the agent chose (the
-	// policy's default), counted from when the session began there.
-	if got.ProviderRef != "session_ours" || got.AwaitingUntil != nil || !got.ExpiresAt.Equal(started.Add(30*time.Minute)) || got.EndedAt != nil {
+	if got.ProviderRef != "session_ours" || got.AwaitingUntil != nil || !got.ExpiresAt.Equal(started.Add(time.Hour)) || got.EndedAt != nil {
 		t.Fatalf("attached: %+v", got)
 	}
 	imp := res.Imported[0]
@@ -168,4 +166,28 @@ func auditKinds(t *testing.T, svc *guise.Service) string {
 		kinds = append(kinds, r.Kind)
 	}
 	return strings.Join(kinds, " ")
+}
+
+// The dashboard's hour cannot outlast the policy's maximum.
+func TestAnAttachedSessionIsCappedAtThePolicyMaximum(t *testing.T) {
+	svc, d, now, _ := awaitSetup(t)
+	ctx := context.Background()
+	pol := guise.DefaultPolicy()
+	pol.MaxMinutes, pol.DefaultMinutes = 15, 15
+	if err := svc.Store.PutSetting(ctx, guise.SettingPolicy+"/prod", pol, guise.AuditRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := now.Add(time.Minute)
+	d.reports = []guise.Session{{UserID: "u1", AgentEmail: "agent@support.test", StartedAt: began, ProviderRef: "session_ours"}}
+	if _, err := svc.Reconcile(ctx, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.Store.Session(ctx, s.ID)
+	if got.ProviderRef != "session_ours" || !got.ExpiresAt.Equal(began.Add(15*time.Minute)) {
+		t.Fatalf("attached under a 15-minute policy: %+v", got)
+	}
 }
