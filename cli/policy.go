@@ -21,11 +21,7 @@ func (st *cliState) policyCmd() *cobra.Command {
 		Args:  args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return st.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				svc, err := a.Service()
-				if err != nil {
-					return err
-				}
-				p, err := svc.Policy(ctx, env)
+				p, err := policyOf(ctx, a, env)
 				if err != nil {
 					return err
 				}
@@ -51,11 +47,7 @@ clears it.`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return st.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				svc, err := a.Service()
-				if err != nil {
-					return err
-				}
-				p, err := svc.Policy(ctx, env)
+				p, err := policyOf(ctx, a, env)
 				if err != nil {
 					return err
 				}
@@ -78,6 +70,15 @@ clears it.`,
 	f.register(set)
 	cmd.AddCommand(show, set)
 	return cmd
+}
+
+// policyOf is the policy in force for env ("" for the default).
+func policyOf(ctx context.Context, a *app.App, env string) (guise.Policy, error) {
+	svc, err := a.Service()
+	if err != nil {
+		return guise.Policy{}, err
+	}
+	return svc.Policy(ctx, env)
 }
 
 // policyFlags are the settable fields; apply copies only those given.

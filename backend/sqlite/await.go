@@ -31,20 +31,8 @@ func (d *DB) MarkAwaiting(ctx context.Context, id string, until time.Time, note 
 // AttachSession gives an awaiting session its provider reference and true
 // expiry; false when it was no longer awaiting (attached elsewhere, ended).
 func (d *DB) AttachSession(ctx context.Context, id, ref string, expiresAt time.Time, note string, audit guise.AuditRecord) (bool, error) {
-	changed := false
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET provider_ref = ?, expires_at = ?, awaiting_until = NULL, note = ?
-			WHERE id = ? AND ended_at IS NULL AND awaiting_until IS NOT NULL`, ref, fmtTime(expiresAt), note, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		changed = true
-		return appendAudit(ctx, tx, audit)
-	})
-	return changed, internal(err, "recording a session")
+	return d.updateAudited(ctx, "recording a session", audit, `UPDATE sessions SET provider_ref = ?, expires_at = ?, awaiting_until = NULL, note = ?
+		WHERE id = ? AND ended_at IS NULL AND awaiting_until IS NOT NULL`, ref, fmtTime(expiresAt), note, id)
 }
 
 // ImportSession inserts a session started outside Guise, unless the

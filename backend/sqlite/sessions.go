@@ -62,10 +62,16 @@ func (d *DB) MarkStarted(ctx context.Context, id, ref string, expiresAt time.Tim
 
 // EndSession ends a running session; false when it had already ended.
 func (d *DB) EndSession(ctx context.Context, id string, endedAt time.Time, reason, note string, audit guise.AuditRecord) (bool, error) {
+	return d.updateAudited(ctx, "ending a session", audit, "UPDATE sessions SET ended_at = ?, end_reason = ?, note = ? WHERE id = ? AND ended_at IS NULL",
+		fmtTime(endedAt), reason, note, id)
+}
+
+// updateAudited runs one conditional UPDATE and, when it changed a row,
+// appends audit in the same transaction; false when nothing matched.
+func (d *DB) updateAudited(ctx context.Context, what string, audit guise.AuditRecord, q string, args ...any) (bool, error) {
 	changed := false
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE sessions SET ended_at = ?, end_reason = ?, note = ? WHERE id = ? AND ended_at IS NULL",
-			fmtTime(endedAt), reason, note, id)
+		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -75,7 +81,7 @@ func (d *DB) EndSession(ctx context.Context, id string, endedAt time.Time, reaso
 		changed = true
 		return appendAudit(ctx, tx, audit)
 	})
-	return changed, internal(err, "ending a session")
+	return changed, internal(err, what)
 }
 
 // Session returns one session.
