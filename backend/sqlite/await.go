@@ -15,17 +15,8 @@ var _ guise.AwaitStore = (*DB)(nil)
 // provider to report a start made in the dashboard. Its expiry keeps the
 // duration the agent chose, which caps the session once attached.
 func (d *DB) MarkAwaiting(ctx context.Context, id string, until time.Time, note string, audit guise.AuditRecord) error {
-	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE sessions SET awaiting_until = ?, note = ? WHERE id = ? AND ended_at IS NULL AND provider_ref = ''",
-			fmtTime(until), note, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return guise.Errorf(guise.ECONFLICT, "The session %s was ended while it was starting.", id)
-		}
-		return appendAudit(ctx, tx, audit)
-	}), "recording a session")
+	return d.updateStarting(ctx, id, audit, "UPDATE sessions SET awaiting_until = ?, note = ? WHERE id = ? AND ended_at IS NULL AND provider_ref = ''",
+		fmtTime(until), note, id)
 }
 
 // AttachSession gives an awaiting session its provider reference and true

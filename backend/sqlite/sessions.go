@@ -48,16 +48,17 @@ func (d *DB) ReserveSession(ctx context.Context, s guise.Session, now time.Time,
 
 // MarkStarted records the provider's reference and the true expiry.
 func (d *DB) MarkStarted(ctx context.Context, id, ref string, expiresAt time.Time, audit guise.AuditRecord) error {
-	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE sessions SET provider_ref = ?, expires_at = ? WHERE id = ? AND ended_at IS NULL", ref, fmtTime(expiresAt), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return guise.Errorf(guise.ECONFLICT, "The session %s was ended while it was starting.", id)
-		}
-		return appendAudit(ctx, tx, audit)
-	}), "recording a session")
+	return d.updateStarting(ctx, id, audit, "UPDATE sessions SET provider_ref = ?, expires_at = ? WHERE id = ? AND ended_at IS NULL", ref, fmtTime(expiresAt), id)
+}
+
+// updateStarting updates a session that is starting, with its audit record;
+// ECONFLICT when it was ended meanwhile (nothing matched).
+func (d *DB) updateStarting(ctx context.Context, id string, audit guise.AuditRecord, q string, args ...any) error {
+	changed, err := d.updateAudited(ctx, "recording a session", audit, q, args...)
+	if err == nil && !changed {
+		return guise.Errorf(guise.ECONFLICT, "The session %s was ended while it was starting.", id)
+	}
+	return err
 }
 
 // EndSession ends a running session; false when it had already ended.
