@@ -12,6 +12,7 @@ import (
 	"github.com/guiseapp/guise/backend/asgardeo"
 	"github.com/guiseapp/guise/backend/asgardeo/asgardeofake"
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
 
 const (
@@ -121,21 +122,8 @@ func TestSyncPagesUsersWithOrganizations(t *testing.T) {
 	if n, err := p.CountUsers(ctx); err != nil || n != 250 {
 		t.Fatalf("count: %d %v", n, err)
 	}
-	var all []guise.User
-	cursor, pages := "", 0
-	for {
-		page, err := p.ListUsers(ctx, cursor, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		all = append(all, page.Users...)
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
-	if pages != 3 || len(all) != 250 {
+	all, sizes := guisetest.ListAll(t, p, time.Time{})
+	if pages := len(sizes); pages != 3 || len(all) != 250 {
 		t.Fatalf("%d pages, %d users", pages, len(all))
 	}
 	if f.Calls("GET /t/{org}/scim2/Users") != 4 { // the count and three pages
@@ -153,17 +141,7 @@ func TestSyncPagesUsersWithOrganizations(t *testing.T) {
 	}
 	// An incremental pass reads every page but returns only what changed.
 	f.Touch(users[120].ID, at.Add(time.Hour))
-	var changed []guise.User
-	for cursor = ""; ; {
-		page, err := p.ListUsers(ctx, cursor, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		changed = append(changed, page.Users...)
-		if cursor = page.Next; cursor == "" {
-			break
-		}
-	}
+	changed, _ := guisetest.ListAll(t, p, at)
 	if len(changed) != 1 || changed[0].ID != users[120].ID {
 		t.Fatalf("incremental: %+v", changed)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/guiseapp/guise/backend/clerk/clerkfake"
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
 
 const (
@@ -96,19 +97,7 @@ func TestSyncPagesOf500WithMembershipsAndStatuses(t *testing.T) {
 	if err != nil || total != 1104 {
 		t.Fatalf("count: %d %v", total, err)
 	}
-	var all []guise.User
-	var sizes []int
-	for cursor := ""; ; {
-		page, err := p.ListUsers(ctx, cursor, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, sizes = append(all, page.Users...), append(sizes, len(page.Users))
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
+	all, sizes := guisetest.ListAll(t, p, time.Time{})
 	if len(all) != 1104 || len(sizes) != 3 || sizes[0] != 500 || sizes[1] != 500 {
 		t.Fatalf("got %d users in pages %v", len(all), sizes)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 )
 
 func newTestClient(t *testing.T, base, key string) *Client {
@@ -42,20 +43,8 @@ func TestClientListsEveryUserAndOrg(t *testing.T) {
 	c := newTestClient(t, s.URL(), s.APIKey())
 	ctx := context.Background()
 
-	var users []guise.User
-	cursor, pages := "", 0
-	for {
-		page, err := c.ListUsers(ctx, cursor, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		users, pages = append(users, page.Users...), pages+1
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
-	if len(users) != 250 || pages != 3 {
+	users, sizes := guisetest.ListAll(t, c, time.Time{})
+	if pages := len(sizes); len(users) != 250 || pages != 3 {
 		t.Fatalf("%d users in %d pages, want 250 in 3", len(users), pages)
 	}
 	raw := allUsers(t, s, "")

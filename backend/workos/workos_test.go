@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/guise/guisetest"
 	"github.com/guiseapp/guise/backend/workos"
 	"github.com/guiseapp/guise/backend/workos/workosfake"
 )
@@ -77,21 +78,8 @@ func TestSyncPagesUsersWithMemberships(t *testing.T) {
 	f.Seed(230, base)
 	p, _ := newProvider(t, f, nil)
 	ctx := context.Background()
-	var all []guise.User
-	cursor, pages := "", 0
-	for {
-		page, err := p.ListUsers(ctx, cursor, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		all = append(all, page.Users...)
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
-	if pages != 3 || len(all) != 231 {
+	all, sizes := guisetest.ListAll(t, p, time.Time{})
+	if pages := len(sizes); pages != 3 || len(all) != 231 {
 		t.Fatalf("%d users in %d pages, want 231 in 3", len(all), pages)
 	}
 	first := all[0]

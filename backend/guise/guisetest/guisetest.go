@@ -5,10 +5,12 @@ package guisetest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
 )
@@ -50,6 +52,27 @@ func Checker(t testing.TB, secret string, status int, body []byte) func(what str
 		e := guise.AsError(err)
 		if e.Code == "" || e.Message == "" || strings.Contains(e.Message, secret) {
 			t.Fatalf("%s: status %d body %q: bad error %+v", what, status, body, e)
+		}
+	}
+}
+
+// ListAll walks p's user listing from the first page to the last (users
+// changed after since; zero: all) and returns the users and each page's size.
+func ListAll(t testing.TB, p guise.Provider, since time.Time) ([]guise.User, []int) {
+	t.Helper()
+	var users []guise.User
+	var sizes []int
+	for cursor := ""; ; {
+		page, err := p.ListUsers(context.Background(), cursor, since)
+		if err != nil {
+			t.Fatalf("listing users at cursor %q: %v", cursor, err)
+		}
+		users, sizes = append(users, page.Users...), append(sizes, len(page.Users))
+		if cursor = page.Next; cursor == "" {
+			return users, sizes
+		}
+		if len(sizes) > 100_000 {
+			t.Fatal("the user listing never ends")
 		}
 	}
 }
