@@ -3,7 +3,6 @@ package browser
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
 )
@@ -19,34 +18,6 @@ func onPath(t *testing.T, names ...string) string {
 	}
 	t.Setenv("PATH", dir)
 	return dir
-}
-
-func TestFindPrefersChromiumThenChromeThenEdgeThenFirefox(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("PATH names differ on Windows (.exe)")
-	}
-	linux := candidates("linux")
-	cases := []struct {
-		installed []string
-		want      string
-		firefox   bool
-	}{
-		{[]string{"firefox-esr"}, "Firefox", true},
-		{[]string{"firefox", "microsoft-edge-stable"}, "Microsoft Edge", false},
-		{[]string{"firefox", "microsoft-edge", "google-chrome-stable"}, "Google Chrome", false},
-		{[]string{"firefox", "google-chrome", "chromium-browser"}, "Chromium", false},
-	}
-	for _, c := range cases {
-		dir := onPath(t, c.installed...)
-		b, ok := find(linux)
-		if !ok || b.Name != c.want || b.Firefox != c.firefox || filepath.Dir(b.Path) != dir {
-			t.Errorf("with %v installed: %+v %v, want %s", c.installed, b, ok, c.want)
-		}
-	}
-	onPath(t, "xdg-open", "lynx")
-	if b, ok := find(linux); ok {
-		t.Errorf("found %+v on a PATH without a supported browser", b)
-	}
 }
 
 func TestFindLooksWhereInstallersPutBrowsers(t *testing.T) {
