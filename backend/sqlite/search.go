@@ -23,10 +23,10 @@ const (
 // multiWordBudget bounds the candidates a multi-word query filters.
 const multiWordBudget = 1000
 
-const userCols = "rid, id, email, name, role, status, metadata, updated_at"
+const userCols = "rid, id, email, name, role, status, metadata, updated_at, orgs"
 
 // termCols are a user's columns when reached through user_terms.
-const termCols = "u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at"
+const termCols = "u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at, u.orgs"
 
 // prefixEnd is the upper bound of the strings starting with p.
 func prefixEnd(p string) string { return p + "\U0010FFFF" }
@@ -53,10 +53,7 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 			query, args = "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", []any{env, limit}
 		}
 		all, err := d.queryUsers(ctx, query, args...)
-		if err != nil {
-			return nil, err
-		}
-		return all, d.loadOrgs(ctx, env, all)
+		return inEnv(env, all), err
 	}
 	s := &search{d: d, ctx: ctx, env: env, limit: limit, seen: map[string]bool{}}
 	qw := words(q)
@@ -74,18 +71,13 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 			if phrase == "" {
 				return nil
 			}
-			return s.add(tierName, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
-				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, phrase, prefixEnd(phrase), s.want())
+			return s.refs(tierName, func() ([]hitRef, error) { return d.termRefs(ctx, env, phrase, s.want()) }, nil)
 		},
 		func() error {
 			return s.add(tierID, "SELECT "+userCols+" FROM users WHERE env = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?",
 				env, raw, prefixEnd(raw), s.want())
 		},
-		func() error {
-			dom := "@" + strings.TrimPrefix(q, "@")
-			return s.add(tierDomain, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
-				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, dom, prefixEnd(dom), s.want())
-		},
+		func() error { return s.domains(q) },
 		func() error { return s.orgs(qw) },
 		func() error { return s.allWords(qw) },
 	}
@@ -106,7 +98,7 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 	for i, h := range found {
 		out[i] = h.User
 	}
-	return out, d.loadOrgs(ctx, env, out)
+	return inEnv(env, out), nil
 }
 
 type hit struct {
@@ -137,6 +129,24 @@ func (s *search) add(tier int, query string, args ...any) error {
 	return nil
 }
 
+// refs keeps, at tier, the users a lookup finds that match (all of them
+// when match is nil).
+func (s *search) refs(tier int, lookup func() ([]hitRef, error), match func(guise.User) bool) error {
+	refs, err := lookup()
+	if err != nil {
+		return err
+	}
+	users, err := s.d.usersByRid(s.ctx, s.env, refRids(refs))
+	if err != nil {
+		return err
+	}
+	if match != nil {
+		users = slices.DeleteFunc(users, func(u guise.User) bool { return !match(u) })
+	}
+	s.keep(tier, users)
+	return nil
+}
+
 func (s *search) keep(tier int, users []guise.User) {
 	for _, u := range users {
 		if !s.seen[u.ID] {
@@ -156,6 +166,21 @@ func (s *search) has(tier int) bool {
 	return false
 }
 
+// domains finds the users of the email domains the query starts (with or
+// without its "@"), from their posting lists.
+func (s *search) domains(q string) error {
+	dom := domainMark + strings.TrimPrefix(q, domainMark)
+	return s.refs(tierDomain, func() ([]hitRef, error) {
+		return s.d.postingRefs(s.ctx, s.want(), "SELECT term, rids FROM user_postings WHERE env = ? AND term >= ? AND term < ? ORDER BY term, first",
+			s.env, dom, prefixEnd(dom))
+	}, func(u guise.User) bool {
+		// The lists are kept exact; checking costs nothing and keeps a
+		// damaged cache from showing a stranger.
+		_, domain, _ := strings.Cut(u.Email, "@")
+		return strings.HasPrefix(domainMark+domain, dom)
+	})
+}
+
 // orgs finds the members of organizations whose name has a word starting
 // with the query. Organizations are few next to users: they are filtered here.
 func (s *search) orgs(qw []string) error {
@@ -169,7 +194,7 @@ func (s *search) orgs(qw []string) error {
 	if err != nil {
 		return internal(err, "searching organizations")
 	}
-	var ids []any
+	var ids []string
 	for rows.Next() {
 		var id, name string
 		if err := rows.Scan(&id, &name); err != nil {
@@ -187,10 +212,17 @@ func (s *search) orgs(qw []string) error {
 	if len(ids) > 500 {
 		ids = ids[:500]
 	}
-	args := append([]any{s.env}, ids...)
-	return s.add(tierOrg, "SELECT DISTINCT u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at FROM memberships m"+
-		" JOIN users u ON u.env = m.env AND u.id = m.user_id WHERE m.env = ? AND m.org_id IN (?"+strings.Repeat(",?", len(ids)-1)+
-		") LIMIT ?", append(args, s.want())...)
+	terms := make([]string, len(ids))
+	for i, id := range ids {
+		terms[i] = orgMark + id
+	}
+	args := envArgs(s.env, terms)
+	return s.refs(tierOrg, func() ([]hitRef, error) {
+		return s.d.postingRefs(s.ctx, s.want(), "SELECT term, rids FROM user_postings WHERE env = ? AND term IN (?"+strings.Repeat(",?", len(ids)-1)+
+			") ORDER BY term, first", args...)
+	}, func(u guise.User) bool {
+		return slices.ContainsFunc(u.Orgs, func(o guise.Org) bool { return slices.Contains(ids, o.ID) })
+	})
 }
 
 // allWords serves queries of several words that no single range answers
@@ -201,28 +233,14 @@ func (s *search) allWords(qw []string) error {
 		return nil
 	}
 	longest := slices.MaxFunc(qw, func(a, b string) int { return len(a) - len(b) })
-	cands, err := s.d.queryUsers(s.ctx, "SELECT DISTINCT u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at FROM user_terms t"+
-		" JOIN users u ON u.rid = t.rid WHERE t.env = ? AND t.term >= ? AND t.term < ? LIMIT ?",
-		s.env, longest, prefixEnd(longest), multiWordBudget)
-	if err != nil {
-		return err
-	}
-	if err := s.d.loadOrgs(s.ctx, s.env, cands); err != nil {
-		return err
-	}
-	var keep []guise.User
-	for _, u := range cands {
+	return s.refs(tierWords, func() ([]hitRef, error) { return s.d.termRefs(s.ctx, s.env, longest, multiWordBudget) }, func(u guise.User) bool {
 		w := append(words(u.Name), words(u.Email)...)
 		w = append(w, words(u.ID)...)
 		for _, o := range u.Orgs {
 			w = append(w, words(o.Name)...)
 		}
-		if matchesAll(qw, w) {
-			keep = append(keep, u)
-		}
-	}
-	s.keep(tierWords, keep)
-	return nil
+		return matchesAll(qw, w)
+	})
 }
 
 // matchesAll reports whether every query word starts one of the words.
@@ -266,7 +284,7 @@ func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) 
 	if len(users) == 0 {
 		return guise.User{}, guise.Errorf(guise.ENOTFOUND, "No user %q in %s. Check the id or email, or run a sync.", sel, env)
 	}
-	return users[0], d.loadOrgs(ctx, env, users)
+	return inEnv(env, users)[0], nil
 }
 
 // staging reports whether a full pass of env has staged terms not merged yet.
@@ -277,63 +295,64 @@ func (d *DB) staging(ctx context.Context, env string) (bool, error) {
 }
 
 func (d *DB) queryUsers(ctx context.Context, query string, args ...any) ([]guise.User, error) {
+	users, _, err := d.queryRows(ctx, query, args...)
+	return users, err
+}
+
+// queryRows reads users (userCols) and their rids.
+func (d *DB) queryRows(ctx context.Context, query string, args ...any) ([]guise.User, []int64, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, internal(err, "searching users")
+		return nil, nil, internal(err, "searching users")
 	}
 	defer rows.Close()
 	var out []guise.User
+	var rids []int64
 	for rows.Next() {
 		var u guise.User
 		var rid int64
-		var meta, updated string
-		if err := rows.Scan(&rid, &u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &meta, &updated); err != nil {
-			return nil, internal(err, "searching users")
+		var meta, updated, orgs string
+		if err := rows.Scan(&rid, &u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &meta, &updated, &orgs); err != nil {
+			return nil, nil, internal(err, "searching users")
 		}
 		_ = json.Unmarshal([]byte(meta), &u.Metadata)
 		u.UpdatedAt = parseTime(updated)
+		u.Orgs = decodeOrgs(orgs)
 		out = append(out, u)
+		rids = append(rids, rid)
 	}
-	return out, internal(rows.Err(), "searching users")
+	return out, rids, internal(rows.Err(), "searching users")
 }
 
-// orgBatch bounds the variables of one membership query.
-const orgBatch = 500
-
-// loadOrgs fills the organizations of users, a batch of users a query.
-func (d *DB) loadOrgs(ctx context.Context, env string, users []guise.User) error {
-	for len(users) > orgBatch {
-		if err := d.loadOrgs(ctx, env, users[:orgBatch]); err != nil {
-			return err
+// usersByRid reads env's users of rids, in that order (a rid without a
+// user there is skipped).
+func (d *DB) usersByRid(ctx context.Context, env string, rids []int64) ([]guise.User, error) {
+	byRid := make(map[int64]guise.User, len(rids))
+	for from := 0; from < len(rids); from += 500 {
+		part := rids[from:min(from+500, len(rids))]
+		args := envArgs(env, part)
+		// "+env": look up each rid; never walk the environment's users.
+		users, got, err := d.queryRows(ctx, "SELECT "+userCols+" FROM users WHERE +env = ? AND rid IN (?"+strings.Repeat(",?", len(part)-1)+")", args...)
+		if err != nil {
+			return nil, err
 		}
-		users = users[orgBatch:]
+		for i, u := range users {
+			byRid[got[i]] = u
+		}
 	}
-	if len(users) == 0 {
-		return nil
+	out := make([]guise.User, 0, len(rids))
+	for _, r := range rids {
+		if u, ok := byRid[r]; ok {
+			out = append(out, u)
+		}
 	}
-	idx := make(map[string]int, len(users))
-	args := []any{env}
+	return out, nil
+}
+
+// inEnv stamps users with their environment.
+func inEnv(env string, users []guise.User) []guise.User {
 	for i := range users {
 		users[i].Env = env
-		users[i].Orgs = []guise.Org{}
-		idx[users[i].ID] = i
-		args = append(args, users[i].ID)
 	}
-	rows, err := d.db.QueryContext(ctx, "SELECT user_id, org_id, org_name, role FROM memberships WHERE env = ? AND user_id IN (?"+
-		strings.Repeat(",?", len(users)-1)+") ORDER BY org_name", args...)
-	if err != nil {
-		return internal(err, "reading organizations")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid string
-		var o guise.Org
-		if err := rows.Scan(&uid, &o.ID, &o.Name, &o.Role); err != nil {
-			return internal(err, "reading organizations")
-		}
-		if i, ok := idx[uid]; ok {
-			users[i].Orgs = append(users[i].Orgs, o)
-		}
-	}
-	return internal(rows.Err(), "reading organizations")
+	return users
 }

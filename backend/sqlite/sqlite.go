@@ -94,6 +94,10 @@ func Open(ctx context.Context, p string) (*DB, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if err := d.reindexIfMarked(ctx); err != nil {
+		_ = db.Close()
+		return nil, guise.Wrap(guise.EINTERNAL, err, "Cannot rebuild the search index of %s: %v", p, err)
+	}
 	return d, nil
 }
 

@@ -32,6 +32,35 @@ func addEnv(t *testing.T, db *DB, name string) {
 	}
 }
 
+// atVersion writes a database file at schema version v (the first v
+// migrations, as an older Guise left it) with the rows of stmts, and
+// returns its path.
+func atVersion(t *testing.T, v int, stmts ...string) string {
+	t.Helper()
+	names, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "guise.db")
+	raw, err := sql.Open("sqlite", dsn(p, "_pragma=journal_mode(WAL)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for i := 0; i < v; i++ {
+		body, _ := migrationFS.ReadFile(names[i])
+		if _, err := raw.Exec(string(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range append([]string{fmt.Sprintf("PRAGMA user_version = %d", v)}, stmts...) {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
 func TestOpenFromEmptyAppliesEveryMigrationWithWAL(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
@@ -47,7 +76,7 @@ func TestOpenFromEmptyAppliesEveryMigrationWithWAL(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys %d (%v)", fk, err)
 	}
-	for _, table := range []string{"environments", "users", "user_terms", "organizations", "memberships", "sync_state", "sessions", "audit_log", "settings"} {
+	for _, table := range []string{"environments", "users", "user_terms", "organizations", "user_postings", "sync_state", "sessions", "audit_log", "settings"} {
 		var n int
 		if err := db.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s missing", table)
@@ -68,25 +97,7 @@ func TestMigratesForwardFromEveryEarlierVersion(t *testing.T) {
 	ctx := context.Background()
 	for v := 1; v < len(names); v++ {
 		t.Run(fmt.Sprintf("from v%d", v), func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "guise.db")
-			raw, err := sql.Open("sqlite", dsn(p, "_pragma=journal_mode(WAL)"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < v; i++ {
-				body, _ := migrationFS.ReadFile(names[i])
-				if _, err := raw.Exec(string(body)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := raw.Exec(`INSERT INTO environments (name, provider, created_at) VALUES ('old', 'demo', '2026-01-01T00:00:00.000000000Z')`); err != nil {
-				t.Fatal(err)
-			}
-			raw.Close()
-
+			p := atVersion(t, v, `INSERT INTO environments (name, provider, created_at) VALUES ('old', 'demo', '2026-01-01T00:00:00.000000000Z')`)
 			db, err := Open(ctx, p)
 			if err != nil {
 				t.Fatal(err)

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -27,6 +25,29 @@ func termRows(t *testing.T, db *DB, env string) []string {
 			t.Fatal(err)
 		}
 		out = append(out, term+"|"+id)
+	}
+	return out
+}
+
+// postingRows lists env's posting lists as "term|user ids".
+func postingRows(t *testing.T, db *DB, env string) []string {
+	t.Helper()
+	rows, err := db.db.Query("SELECT term, rids FROM user_postings WHERE env = ? ORDER BY term, first", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var term, rids string
+		if err := rows.Scan(&term, &rids); err != nil {
+			t.Fatal(err)
+		}
+		users, err := db.usersByRid(context.Background(), env, decodeRids(rids))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, term+"|"+strings.Join(ids(users), ","))
 	}
 	return out
 }
@@ -57,8 +78,14 @@ func TestFullPassStagesNewUsersTermsAndItsLastPageMergesThem(t *testing.T) {
 	if err := staged.SaveUsers(ctx, "e", page1, guise.SyncState{Gen: 1, Cursor: "p1"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := staged.SearchUsers(ctx, "e", "smith", 10); len(got) != 0 {
+	if got, _ := staged.SearchUsers(ctx, "e", "mary ann", 10); len(got) != 0 {
 		t.Errorf("mid-pass, staged names are searchable already: %v", ids(got))
+	}
+	// Surnames, domains and organizations are posting lists, written with the page.
+	for _, q := range []string{"smith", "org1.test", "acme"} {
+		if got, _ := staged.SearchUsers(ctx, "e", q, 10); len(got) == 0 {
+			t.Errorf("mid-pass, %q finds nobody", q)
+		}
 	}
 	if got, _ := staged.SearchUsers(ctx, "e", "u3", 10); len(got) != 1 {
 		t.Errorf("mid-pass, id search found %v", ids(got))
@@ -83,7 +110,7 @@ func TestFullPassStagesNewUsersTermsAndItsLastPageMergesThem(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, want := termRows(t, staged, "e"), termRows(t, direct, "e")
+	got, want := append(termRows(t, staged, "e"), postingRows(t, staged, "e")...), append(termRows(t, direct, "e"), postingRows(t, direct, "e")...)
 	if !slices.Equal(got, want) {
 		t.Fatalf("staged then merged index:\n%s\nindexed at once:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -132,31 +159,10 @@ func TestIncrementalIndexesAtOnceAndSweepClearsStage(t *testing.T) {
 // A cache written before version 6 finds its users by email afterwards.
 func TestUpgradeToV6MakesEmailsTerms(t *testing.T) {
 	ctx := context.Background()
-	names, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "guise.db")
-	raw, err := sql.Open("sqlite", dsn(p, "_pragma=journal_mode(WAL)"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 5; i++ {
-		body, _ := migrationFS.ReadFile(names[i])
-		if _, err := raw.Exec(string(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{"PRAGMA user_version = 5",
+	p := atVersion(t, 5,
 		`INSERT INTO environments (name, provider, created_at) VALUES ('old', 'demo', '2026-01-01T00:00:00.000000000Z')`,
 		`INSERT INTO users (rid, env, id, email, name) VALUES (1, 'old', 'u1', 'ann@acme.test', 'Ann Lee'), (2, 'old', 'u2', 'bo@acme.test', 'Bo Wu')`,
-		`INSERT INTO user_terms (env, term, rid) VALUES ('old', 'ann lee', 1), ('old', 'lee', 1), ('old', 'bo wu', 2), ('old', 'wu', 2)`,
-	} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
+		`INSERT INTO user_terms (env, term, rid) VALUES ('old', 'ann lee', 1), ('old', 'lee', 1), ('old', 'bo wu', 2), ('old', 'wu', 2)`)
 	db, err := Open(ctx, p)
 	if err != nil {
 		t.Fatal(err)

@@ -5,26 +5,28 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/guiseapp/guise/backend/guise"
 )
 
-// SaveUsers upserts a page of users with their memberships and search terms,
-// stamped with state.Gen, and records the sync state, all in one transaction:
-// a sync killed at any moment resumes after the last page saved and never
-// leaves half of one. A page costs a handful of multi-row statements, not a
-// few per user: that is what makes a million users an affair of seconds.
+// SaveUsers upserts a page of users with their organizations, search terms
+// and posting lists, stamped with state.Gen, and records the sync state, all
+// in one transaction: a sync killed at any moment resumes after the last
+// page saved and never leaves half of one. A page costs a handful of
+// multi-row statements, not a few per user: that is what makes a million
+// users an affair of seconds.
 //
-// During a full pass (state.RunSince zero) with pages still to come
-// (state.Cursor set), the search terms of users new to the cache are staged
-// rather than inserted at random places of the index; the pass's last page
-// (state.Cursor empty) merges them, sorted, in its transaction. Until then
-// SearchUsers finds those users by id only (and lists them for an empty
-// query), FindUser by id and email.
+// During a full pass (state.RunSince zero), the search terms of users new to
+// the cache are staged rather than inserted at random places of the index;
+// the pass's last page (state.Cursor empty) merges them, sorted, in its
+// transaction. Until then SearchUsers finds those users by id, domain and
+// organization only (and lists them for an empty query), FindUser by id and
+// email.
 func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, state guise.SyncState) error {
-	stage := state.Cursor != "" && state.RunSince.IsZero()
+	stage := state.RunSince.IsZero()
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
 		if err := d.saveUsers(ctx, tx, env, users, state.Gen, stage); err != nil {
 			return err
@@ -41,7 +43,7 @@ func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, stat
 
 // mergeChunk is how many users' staged terms one statement sorts: the sort
 // holds them in memory (about 50 bytes a term), and smaller sorts are faster.
-const mergeChunk = 50000
+const mergeChunk = 100000
 
 // mergeStaged moves env's staged terms into the index in term order, a chunk
 // of users at a time, so each index page is written about once a chunk
@@ -73,8 +75,8 @@ func mergeStaged(ctx context.Context, tx *sql.Tx, env string) error {
 
 // stored is what an update needs of a user's previous version.
 type stored struct {
-	rid         int64
-	name, email string
+	rid               int64
+	name, email, orgs string
 }
 
 func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guise.User, gen int64, stage bool) error {
@@ -101,44 +103,38 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		return err
 	}
 
-	// Memberships are replaced wholesale: only users seen before can have
-	// any. Users seen before may also have staged terms (met earlier in this
-	// pass): their terms go to the index directly, so the staged ones go.
-	gone := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
-	gone.prefix = []any{env}
-	unstage := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
-	unstage.prefix = []any{env}
+	// Users seen before may have staged terms (met earlier in this pass):
+	// their terms go to the index directly, so the staged ones go.
 	staged := false
 	if stage && len(old) > 0 {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged); err != nil {
 			return err
 		}
 	}
-	for _, u := range page {
-		if o, ok := old[u.ID]; ok {
-			gone.add(u.ID)
-			if staged {
+	if staged {
+		unstage := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
+		unstage.prefix = []any{env}
+		for _, u := range page {
+			if o, ok := old[u.ID]; ok {
 				unstage.add(o.rid)
 			}
 		}
-	}
-	for _, b := range []*batch{gone, unstage} {
-		if err := b.flush(); err != nil {
+		if err := unstage.flush(); err != nil {
 			return err
 		}
 	}
 
-	userRows := d.newBatch(ctx, tx, `INSERT INTO users (rid, env, id, email, name, role, status, metadata, updated_at, gen) VALUES `, 10,
+	userRows := d.newBatch(ctx, tx, `INSERT INTO users (rid, env, id, email, name, role, status, metadata, updated_at, gen, orgs) VALUES `, 11,
 		` ON CONFLICT (rid) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
-			status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at, gen = excluded.gen`)
+			status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at, gen = excluded.gen, orgs = excluded.orgs`)
 	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms (env, term, rid) VALUES ", 3, "")
 	stageRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
 	goneTerms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
 	goneTerms.prefix = []any{env}
-	memberRows := d.newBatch(ctx, tx, "INSERT OR REPLACE INTO memberships (env, user_id, org_id, org_name, role) VALUES ", 5, "")
 	orgRows := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
 		" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
 	orgSeen := map[string]bool{}
+	join, leave := postings{}, postings{}
 
 	for _, u := range page {
 		email := strings.ToLower(strings.TrimSpace(u.Email))
@@ -149,19 +145,38 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 			next++
 			rid = next
 		}
-		userRows.add(rid, env, u.ID, email, u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt), gen)
-		terms := searchTerms(u.Name, email)
-		switch {
-		case !exists && stage:
-			packed, _ := json.Marshal(terms) // strings: cannot fail
-			stageRows.add(env, rid, string(packed))
-		case !exists:
-			for _, t := range terms {
-				termRows.add(env, t, rid)
+		orgs := slices.SortedStableFunc(slices.Values(u.Orgs), func(a, b guise.Org) int { return strings.Compare(a.Name, b.Name) })
+		if orgs == nil {
+			orgs = []guise.Org{}
+		}
+		packedOrgs, _ := json.Marshal(orgs) // strings: cannot fail
+		userRows.add(rid, env, u.ID, email, u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt), gen, string(packedOrgs))
+		terms, lists := userTerms(u.Name, email, orgs)
+		if !exists {
+			for _, t := range lists {
+				join.put(t, rid)
 			}
-		default:
-			was := searchTerms(o.name, o.email)
-			for _, t := range was {
+			if stage {
+				packed, _ := json.Marshal(terms) // strings: cannot fail
+				stageRows.add(env, rid, string(packed))
+			} else {
+				for _, t := range terms {
+					termRows.add(env, t, rid)
+				}
+			}
+		} else {
+			wasTerms, wasLists := userTerms(o.name, o.email, decodeOrgs(o.orgs))
+			for _, t := range wasLists {
+				if !contains(lists, t) {
+					leave.put(t, rid)
+				}
+			}
+			for _, t := range lists {
+				if !contains(wasLists, t) {
+					join.put(t, rid)
+				}
+			}
+			for _, t := range wasTerms {
 				if !contains(terms, t) {
 					goneTerms.add(t, rid)
 				}
@@ -169,25 +184,27 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 			for _, t := range terms {
 				// Unchanged terms are in the index already, unless they
 				// were staged (and just unstaged above).
-				if staged || !contains(was, t) {
+				if staged || !contains(wasTerms, t) {
 					termRows.add(env, t, rid)
 				}
 			}
 		}
 		for _, org := range u.Orgs {
-			memberRows.add(env, u.ID, org.ID, org.Name, org.Role)
 			if !orgSeen[org.ID] {
 				orgSeen[org.ID] = true
 				orgRows.add(env, org.ID, org.Name)
 			}
 		}
 	}
-	for _, b := range []*batch{goneTerms, userRows, termRows, stageRows, memberRows, orgRows} {
+	for _, b := range []*batch{goneTerms, userRows, termRows, stageRows, orgRows} {
 		if err := b.flush(); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := removePostings(ctx, tx, env, leave); err != nil {
+		return err
+	}
+	return d.addPostings(ctx, tx, env, join)
 }
 
 // storedUsers reads the previous version of the page's users that are cached.
@@ -195,19 +212,19 @@ func storedUsers(ctx context.Context, tx *sql.Tx, env string, page []guise.User)
 	out := map[string]stored{}
 	for from := 0; from < len(page); from += 500 {
 		chunk := page[from:min(from+500, len(page))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, env)
-		for _, u := range chunk {
-			args = append(args, u.ID)
+		ids := make([]string, len(chunk))
+		for i, u := range chunk {
+			ids[i] = u.ID
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email FROM users WHERE env = ? AND id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		args := envArgs(env, ids)
+		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email, orgs FROM users WHERE env = ? AND id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var s stored
 			var id string
-			if err := rows.Scan(&s.rid, &id, &s.name, &s.email); err != nil {
+			if err := rows.Scan(&s.rid, &id, &s.name, &s.email, &s.orgs); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -219,6 +236,16 @@ func storedUsers(ctx context.Context, tx *sql.Tx, env string, page []guise.User)
 		}
 	}
 	return out, nil
+}
+
+// envArgs are the arguments of a query on env's rows with some of vals.
+func envArgs[T any](env string, vals []T) []any {
+	args := make([]any, 0, len(vals)+1)
+	args = append(args, env)
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	return args
 }
 
 // batch accumulates the rows of one multi-row statement (up to batchRows a
@@ -270,33 +297,48 @@ func (b *batch) flush() error {
 // emailMark starts the term of a user's whole email: no word starts with it.
 const emailMark = "="
 
-// searchTerms are the keys SearchUsers finds a user by, besides the id:
-// the email itself (after emailMark), every tail of the words of the name
-// ("mary ann smith", "ann smith", "smith"), the same of the email's local
-// part where it adds something ("jsmith"), and "@" + the email's domain.
-// The email is a term rather than an index of users so that a full pass
-// stages it with the rest: no index is written in random order then.
-func searchTerms(name, email string) []string {
-	var terms []string
+// userTerms are the keys SearchUsers finds a user by, besides the id. The
+// terms are the user's own, nearly unique, and go to user_terms: the email
+// itself (after emailMark) and the words of the name ("mary ann smith"), or
+// of the email's local part for a user without a name. The lists are shared
+// by many users and go to posting lists: the name's later word tails ("ann
+// smith", "smith"), the local part's where they add something ("smith3" of
+// "mary.smith3"), the email's domain and each organization. A named user's
+// whole local part is no term: the email prefix finds it. The email is a
+// term rather than an index of users so that a full pass stages it with the
+// rest: no index is written in random order then.
+func userTerms(name, email string, orgs []guise.Org) (terms, lists []string) {
 	if email != "" {
 		terms = append(terms, emailMark+email)
 	}
+	local, domain, _ := strings.Cut(email, "@")
+	tails, more := wordTails(name), wordTails(local)
+	if len(tails) == 0 {
+		tails, more = more, nil
+	} else if len(more) > 0 {
+		more = more[1:]
+	}
+	if len(tails) > 0 {
+		terms = append(terms, tails[0])
+		tails = tails[1:]
+	}
 	add := func(t string) {
-		if t != "" && !contains(terms, t) {
-			terms = append(terms, t)
+		if !contains(terms, t) && !contains(lists, t) {
+			lists = append(lists, t)
 		}
 	}
-	for _, t := range wordTails(name) {
+	for _, t := range append(tails, more...) {
 		add(t)
 	}
-	local, domain, ok := strings.Cut(email, "@")
-	for _, t := range wordTails(local) {
-		add(t)
+	if domain != "" {
+		add(domainMark + domain)
 	}
-	if ok && domain != "" {
-		add("@" + domain)
+	for _, o := range orgs {
+		if o.ID != "" {
+			add(orgMark + o.ID)
+		}
 	}
-	return terms
+	return terms, lists
 }
 
 // maxTerm bounds a term: longer names are found by their first words.
@@ -335,7 +377,7 @@ func contains(list []string, s string) bool {
 func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error) {
 	var n int
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email FROM users WHERE env = ? AND gen < ?", env, gen)
+		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email, orgs FROM users WHERE env = ? AND gen < ?", env, gen)
 		if err != nil {
 			return err
 		}
@@ -346,7 +388,7 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 		var all []gone
 		for rows.Next() {
 			var g gone
-			if err := rows.Scan(&g.rid, &g.id, &g.name, &g.email); err != nil {
+			if err := rows.Scan(&g.rid, &g.id, &g.name, &g.email, &g.orgs); err != nil {
 				rows.Close()
 				return err
 			}
@@ -360,21 +402,26 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 		terms.prefix = []any{env}
 		staged := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
 		staged.prefix = []any{env}
-		members := d.newBatch(ctx, tx, "DELETE FROM memberships WHERE env = ? AND user_id IN (VALUES ", 1, ")")
-		members.prefix = []any{env}
 		users := d.newBatch(ctx, tx, "DELETE FROM users WHERE rid IN (VALUES ", 1, ")")
+		lists := postings{}
 		for _, g := range all {
-			for _, t := range searchTerms(g.name, g.email) {
+			own, shared := userTerms(g.name, g.email, decodeOrgs(g.orgs))
+			for _, t := range own {
 				terms.add(t, g.rid)
 			}
+			for _, t := range shared {
+				lists.put(t, g.rid)
+			}
 			staged.add(g.rid)
-			members.add(g.id)
 			users.add(g.rid)
 		}
-		for _, b := range []*batch{terms, staged, members, users} {
+		for _, b := range []*batch{terms, staged, users} {
 			if err := b.flush(); err != nil {
 				return err
 			}
+		}
+		if err := removePostings(ctx, tx, env, lists); err != nil {
+			return err
 		}
 		n = len(all)
 		return nil
