@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,22 +102,64 @@ func measureIngest(b *testing.B, t *table, cached, work string, n int) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	// The bench reads how many terms wait in the recent level (see
+	// settleTerms): a pass that folds them into the main index empties it.
+	peek, err := sql.Open("sqlite", "file:"+p+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer peek.Close()
 	extra := max(n/10, 1000)
+
+	// New users in passes of extra until one folds the levels: a whole
+	// cycle, the fold paying for the passes before it.
+	var passes []time.Duration
+	for pass := 0; pass < 10; pass++ {
+		start := time.Now()
+		if err := ingest(ctx, db, n+pass*extra, n+(pass+1)*extra, int64(pass+2), nil); err != nil {
+			b.Fatal(err)
+		}
+		passes = append(passes, time.Since(start))
+		var recent int
+		if err := peek.QueryRow("SELECT recent FROM index_levels WHERE env = ?", benchEnv).Scan(&recent); err != nil {
+			b.Fatal(err)
+		}
+		if recent == 0 {
+			break
+		}
+	}
+	rate := float64(extra) / passes[0].Seconds()
+	t.add(fmt.Sprintf("ingest: %s new users into the %s cache", count(extra), count(n)), fmt.Sprintf("%.0f users/s (%s)", rate, round(passes[0])),
+		"≥ 50000 users/s", verdict(rate >= 50000))
+	rate = float64(len(passes)*extra) / sum(passes).Seconds()
+	t.add(fmt.Sprintf("ingest: passes of %s new users until one folds the recent terms (%d passes)", count(extra), len(passes)),
+		fmt.Sprintf("%.0f users/s (%s; the fold's pass %s)", rate, round(sum(passes)), round(passes[len(passes)-1])), "≥ 50000 users/s", verdict(rate >= 50000))
+
 	start := time.Now()
-	if err := ingest(ctx, db, n, n+extra, 2, nil); err != nil {
+	if err := ingest(ctx, db, 0, extra, 20, func(u *guise.User) { u.Name += " Jr"; u.Orgs = u.Orgs[:1] }); err != nil {
 		b.Fatal(err)
 	}
 	took := time.Since(start)
-	rate := float64(extra) / took.Seconds()
-	t.add(fmt.Sprintf("ingest: %s new users into the %s cache", count(extra), count(n)), fmt.Sprintf("%.0f users/s (%s)", rate, round(took)),
-		"≥ 50000 users/s", verdict(rate >= 50000))
+	t.add(fmt.Sprintf("ingest: %s changed users in the cache", count(extra)), fmt.Sprintf("%.0f users/s (%s)", float64(extra)/took.Seconds(), round(took)), "", "info")
 
-	start = time.Now()
-	if err := ingest(ctx, db, 0, extra, 3, func(u *guise.User) { u.Name += " Jr"; u.Orgs = u.Orgs[:1] }); err != nil {
+	// Search reads both levels: time it with the changed users' terms in the recent one.
+	var recent int
+	if err := peek.QueryRow("SELECT recent FROM index_levels WHERE env = ?", benchEnv).Scan(&recent); err != nil {
 		b.Fatal(err)
 	}
-	took = time.Since(start)
-	t.add(fmt.Sprintf("ingest: %s changed users in the cache", count(extra)), fmt.Sprintf("%.0f users/s (%s)", float64(extra)/took.Seconds(), round(took)), "", "info")
+	var all []time.Duration
+	for _, c := range queryClasses(n) {
+		for i := 0; i < searchSamples/4; i++ {
+			start := time.Now()
+			if _, err := db.SearchUsers(ctx, benchEnv, c.queries[i%len(c.queries)], 50); err != nil {
+				b.Fatal(err)
+			}
+			all = append(all, time.Since(start))
+		}
+	}
+	p99 := pct(all, 99)
+	t.add(fmt.Sprintf("search p50 / p99, every class, with %s terms in the recent level", count(recent)), fmt.Sprintf("%s / %s", ms(pct(all, 50)), ms(p99)),
+		"p99 ≤ 16 ms", verdict(p99 <= 16*time.Millisecond))
 }
 
 // queryClass is a kind of as-you-type query and its samples.

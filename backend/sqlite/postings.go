@@ -19,6 +19,12 @@ import (
 // postingChunk rids, ascending, each row keyed by its first rid, so a page
 // of new users (whose rids are past every list's end) costs a write per
 // list it touches instead of an index row per user.
+//
+// Lists have two levels, like the terms: the main lists (user_postings)
+// hold the rids up to the environment's folded rid (index_levels), the
+// recent ones (user_postings_recent) the later rids. A pass appends to the
+// recent lists, short and packed on few pages, and its end folds them into
+// the main lists with one write per list (foldPostings).
 const (
 	postingChunk = 64
 	orgMark      = "#"
@@ -60,25 +66,68 @@ func sortedTerms(p postings) []string {
 	return terms
 }
 
-// addPostings puts rids on their lists. Rids past a list's end (new users,
-// the common case) fill its last row and then new rows; a rid inside the
-// list goes into the row that covers it.
+// postingTables are the levels of the posting lists: main, then recent.
+var postingTables = [...]string{"user_postings", "user_postings_recent"}
+
+// foldedRid is the rid up to which env's list entries are in the main lists.
+func foldedRid(ctx context.Context, tx *sql.Tx, env string) (int64, error) {
+	var folded int64
+	err := tx.QueryRowContext(ctx, "SELECT folded FROM index_levels WHERE env = ?", env).Scan(&folded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // never folded: every entry is recent
+	}
+	return folded, err
+}
+
+// byLevel splits p into the entries of the main lists (rids up to folded)
+// and those of the recent ones.
+func byLevel(p postings, folded int64) [len(postingTables)]postings {
+	out := [len(postingTables)]postings{{}, {}}
+	for t, rids := range p {
+		for _, r := range rids {
+			level := 0
+			if r > folded {
+				level = 1
+			}
+			out[level].put(t, r)
+		}
+	}
+	return out
+}
+
+// addPostings puts rids on env's lists, each in its level.
 func (d *DB) addPostings(ctx context.Context, tx *sql.Tx, env string, add postings) error {
+	folded, err := foldedRid(ctx, tx, env)
+	if err != nil {
+		return err
+	}
+	for i, p := range byLevel(add, folded) {
+		if err := d.putPostings(ctx, tx, postingTables[i], env, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putPostings puts rids on table's lists. Rids past a list's end (new
+// users, the common case) fill its last row and then new rows; a rid inside
+// the list goes into the row that covers it.
+func (d *DB) putPostings(ctx context.Context, tx *sql.Tx, table, env string, add postings) error {
 	if len(add) == 0 {
 		return nil
 	}
 	terms := sortedTerms(add)
-	last, err := lastPostingRows(ctx, tx, env, terms)
+	last, err := lastPostingRows(ctx, tx, table, env, terms)
 	if err != nil {
 		return err
 	}
-	rows := d.newBatch(ctx, tx, "INSERT INTO user_postings (env, term, first, rids) VALUES ", 4,
+	rows := d.newBatch(ctx, tx, "INSERT INTO "+table+" (env, term, first, rids) VALUES ", 4,
 		" ON CONFLICT (env, term, first) DO UPDATE SET rids = excluded.rids")
 	for _, t := range terms {
 		rids := slices.Compact(slices.Sorted(slices.Values(add[t])))
 		cur, ok := last[t]
 		if ok && rids[0] <= cur[len(cur)-1] {
-			if err := editPostings(ctx, tx, env, t, rids, nil); err != nil {
+			if err := editPostings(ctx, tx, table, env, t, rids, nil); err != nil {
 				return err
 			}
 			continue
@@ -98,14 +147,68 @@ func (d *DB) addPostings(ctx context.Context, tx *sql.Tx, env string, add postin
 	return rows.flush()
 }
 
-// lastPostingRows reads the last row of each list, a statement per 500 lists.
-func lastPostingRows(ctx context.Context, tx *sql.Tx, env string, terms []string) (map[string][]int64, error) {
+// foldChunk is how many rows of recent lists a fold reads at a time.
+const foldChunk = 2000
+
+// foldPostings appends env's recent lists to its main lists (their rids
+// are all later), empties the recent level and moves the folded rid to the
+// newest user.
+func (d *DB) foldPostings(ctx context.Context, tx *sql.Tx, env string) error {
+	var mainEmpty bool
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) = 0 FROM (SELECT 1 FROM user_postings WHERE env = ? LIMIT 1)", env).Scan(&mainEmpty); err != nil {
+		return err
+	}
+	if mainEmpty { // a first pass: the recent rows are the lists as they are
+		// OR IGNORE (nothing can conflict) spares the statement a journal,
+		// which temp_store(MEMORY) would hold in memory: 50 MB at a million users.
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO user_postings SELECT env, term, first, rids FROM user_postings_recent WHERE env = ? ORDER BY term, first", env); err != nil {
+			return err
+		}
+	}
+	for term, first := "", int64(-1); !mainEmpty; {
+		rows, err := tx.QueryContext(ctx, "SELECT term, first, rids FROM user_postings_recent WHERE env = ? AND (term, first) > (?, ?) ORDER BY term, first LIMIT ?",
+			env, term, first, foldChunk)
+		if err != nil {
+			return err
+		}
+		chunk, n := postings{}, 0
+		for rows.Next() {
+			var rids string
+			if err := rows.Scan(&term, &first, &rids); err != nil {
+				rows.Close()
+				return err
+			}
+			chunk[term] = append(chunk[term], decodeRids(rids)...)
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := d.putPostings(ctx, tx, postingTables[0], env, chunk); err != nil {
+			return err
+		}
+		if n < foldChunk {
+			break
+		}
+	}
+	if err := clearEnv(ctx, tx, "user_postings_recent", env); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO index_levels (env, folded) VALUES (?, (SELECT coalesce(max(rid), 0) FROM users))
+		ON CONFLICT (env) DO UPDATE SET folded = excluded.folded`, env)
+	return err
+}
+
+// lastPostingRows reads the last row of each of table's lists, a statement
+// per 500 lists.
+func lastPostingRows(ctx context.Context, tx *sql.Tx, table, env string, terms []string) (map[string][]int64, error) {
 	out := make(map[string][]int64, len(terms))
 	for from := 0; from < len(terms); from += 500 {
 		part := terms[from:min(from+500, len(terms))]
 		args := envArgs(env, part)
 		// A subquery per list, each one seek to the list's end.
-		rows, err := tx.QueryContext(ctx, "SELECT v.column1, (SELECT rids FROM user_postings WHERE env = ?1 AND term = v.column1 ORDER BY first DESC LIMIT 1)"+
+		rows, err := tx.QueryContext(ctx, "SELECT v.column1, (SELECT rids FROM "+table+" WHERE env = ?1 AND term = v.column1 ORDER BY first DESC LIMIT 1)"+
 			" FROM (VALUES (?)"+strings.Repeat(",(?)", len(part)-1)+") v", args...)
 		if err != nil {
 			return nil, err
@@ -129,11 +232,17 @@ func lastPostingRows(ctx context.Context, tx *sql.Tx, env string, terms []string
 	return out, nil
 }
 
-// removePostings takes rids off their lists.
+// removePostings takes rids off env's lists, each from its level.
 func removePostings(ctx context.Context, tx *sql.Tx, env string, del postings) error {
-	for _, t := range sortedTerms(del) {
-		if err := editPostings(ctx, tx, env, t, nil, del[t]); err != nil {
-			return err
+	folded, err := foldedRid(ctx, tx, env)
+	if err != nil {
+		return err
+	}
+	for i, p := range byLevel(del, folded) {
+		for _, t := range sortedTerms(p) {
+			if err := editPostings(ctx, tx, postingTables[i], env, t, nil, p[t]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -142,16 +251,16 @@ func removePostings(ctx context.Context, tx *sql.Tx, env string, del postings) e
 // editPostings adds and removes rids of one list by rewriting the rows that
 // cover them: the row with the greatest first not past the rid, or the
 // list's first row for a rid before it. Rows stay sorted and disjoint.
-func editPostings(ctx context.Context, tx *sql.Tx, env, term string, add, del []int64) error {
+func editPostings(ctx context.Context, tx *sql.Tx, table, env, term string, add, del []int64) error {
 	rows := map[int64][]int64{} // the rows changed, by their first rid as stored
 	var orphans []int64         // rids added to a list that has no row yet
 	cover := func(rid int64) (int64, bool, error) {
 		var first int64
 		var rids string
-		err := tx.QueryRowContext(ctx, "SELECT first, rids FROM user_postings WHERE env = ? AND term = ? AND first <= ? ORDER BY first DESC LIMIT 1",
+		err := tx.QueryRowContext(ctx, "SELECT first, rids FROM "+table+" WHERE env = ? AND term = ? AND first <= ? ORDER BY first DESC LIMIT 1",
 			env, term, rid).Scan(&first, &rids)
 		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.QueryRowContext(ctx, "SELECT first, rids FROM user_postings WHERE env = ? AND term = ? ORDER BY first LIMIT 1",
+			err = tx.QueryRowContext(ctx, "SELECT first, rids FROM "+table+" WHERE env = ? AND term = ? ORDER BY first LIMIT 1",
 				env, term).Scan(&first, &rids)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
@@ -193,7 +302,7 @@ func editPostings(ctx context.Context, tx *sql.Tx, env, term string, add, del []
 	// Delete every changed row before writing its pieces: a piece may keep
 	// the first rid its row had.
 	for first := range rows {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM user_postings WHERE env = ? AND term = ? AND first = ?", env, term, first); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE env = ? AND term = ? AND first = ?", env, term, first); err != nil {
 			return err
 		}
 	}
@@ -204,7 +313,7 @@ func editPostings(ctx context.Context, tx *sql.Tx, env, term string, add, del []
 	for _, rids := range pieces {
 		for len(rids) > 0 {
 			n := min(len(rids), postingChunk)
-			if _, err := tx.ExecContext(ctx, "INSERT INTO user_postings (env, term, first, rids) VALUES (?, ?, ?, ?)",
+			if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (env, term, first, rids) VALUES (?, ?, ?, ?)",
 				env, term, rids[0], encodeRids(rids[:n])); err != nil {
 				return err
 			}
@@ -220,8 +329,15 @@ type hitRef struct {
 	rid  int64
 }
 
+// listRows selects the rows (term, first, rids) of both levels of lists
+// that match cond (numbered parameters), in term then rid order.
+func listRows(cond string) string {
+	return "SELECT term, first, rids FROM user_postings WHERE " + cond +
+		" UNION ALL SELECT term, first, rids FROM user_postings_recent WHERE " + cond + " ORDER BY 1, 2"
+}
+
 // postingRefs reads up to n users (distinct rids) from the posting rows a
-// query selects (term, rids), in its order.
+// query selects (term, first, rids; see listRows), in its order.
 func (d *DB) postingRefs(ctx context.Context, n int, query string, args ...any) ([]hitRef, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -232,7 +348,8 @@ func (d *DB) postingRefs(ctx context.Context, n int, query string, args ...any) 
 	seen := map[int64]bool{}
 	for len(out) < n && rows.Next() {
 		var term, rids string
-		if err := rows.Scan(&term, &rids); err != nil {
+		var first int64
+		if err := rows.Scan(&term, &first, &rids); err != nil {
 			return nil, internal(err, "searching users")
 		}
 		for _, r := range decodeRids(rids) {
@@ -248,26 +365,11 @@ func (d *DB) postingRefs(ctx context.Context, n int, query string, args ...any) 
 // termRefs finds up to n users of env with a term or a list starting with
 // prefix, in term then rid order: user_terms and the posting lists merged.
 func (d *DB) termRefs(ctx context.Context, env, prefix string, n int) ([]hitRef, error) {
-	rows, err := d.db.QueryContext(ctx, "SELECT term, rid FROM user_terms WHERE env = ? AND term >= ? AND term < ? ORDER BY term, rid LIMIT ?",
-		env, prefix, prefixEnd(prefix), n)
+	own, err := d.ownRefs(ctx, env, prefix, prefixEnd(prefix), n)
 	if err != nil {
-		return nil, internal(err, "searching users")
+		return nil, err
 	}
-	var own []hitRef
-	for rows.Next() {
-		var h hitRef
-		if err := rows.Scan(&h.term, &h.rid); err != nil {
-			rows.Close()
-			return nil, internal(err, "searching users")
-		}
-		own = append(own, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, internal(err, "searching users")
-	}
-	shared, err := d.postingRefs(ctx, n, "SELECT term, rids FROM user_postings WHERE env = ? AND term >= ? AND term < ? ORDER BY term, first",
-		env, prefix, prefixEnd(prefix))
+	shared, err := d.postingRefs(ctx, n, listRows("env = ?1 AND term >= ?2 AND term < ?3"), env, prefix, prefixEnd(prefix))
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +414,8 @@ func (d *DB) reindexIfMarked(ctx context.Context) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		for _, q := range []string{"DELETE FROM user_terms", "DELETE FROM user_terms_stage", "DELETE FROM user_postings"} {
+		for _, q := range []string{"DELETE FROM user_terms", "DELETE FROM user_terms_recent", "DELETE FROM user_terms_stage",
+			"DELETE FROM user_postings", "DELETE FROM user_postings_recent", "DELETE FROM index_levels"} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
@@ -369,7 +472,14 @@ func (d *DB) reindexEnv(ctx context.Context, tx *sql.Tx, env string) error {
 			return err
 		}
 		if len(page) == 0 {
-			return mergeStaged(ctx, tx, env)
+			n, err := mergeStaged(ctx, tx, env, "user_terms")
+			if err != nil {
+				return err
+			}
+			if err := countTerms(ctx, tx, env, n, 0); err != nil {
+				return err
+			}
+			return d.foldPostings(ctx, tx, env)
 		}
 		stage := d.newBatch(ctx, tx, "INSERT INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
 		lists := postings{}

@@ -12,54 +12,77 @@ import (
 	"github.com/guiseapp/guise/backend/guise"
 )
 
-// checkPostings compares env's posting lists with the lists its users
-// should be on (userTerms of each cached user), and checks the rows' shape:
-// each keyed by its first rid, ascending, at most postingChunk long, and a
-// list's rows disjoint and in order.
-func checkPostings(t *testing.T, db *DB, env string) {
+// keys are what a cached user is found by (userTerms).
+type keys struct{ terms, lists []string }
+
+// cachedKeys computes the keys of env's cached users, by rid.
+func cachedKeys(t *testing.T, db *DB, env string) map[int64]keys {
 	t.Helper()
-	want := map[string][]int64{}
-	rows, err := db.db.Query("SELECT rid, email, name, orgs FROM users WHERE env = ? ORDER BY rid", env)
+	rows, err := db.db.Query("SELECT rid, email, name, orgs FROM users WHERE env = ?", env)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	out := map[int64]keys{}
 	for rows.Next() {
 		var rid int64
 		var email, name, orgs string
 		if err := rows.Scan(&rid, &email, &name, &orgs); err != nil {
 			t.Fatal(err)
 		}
-		_, lists := userTerms(name, email, decodeOrgs(orgs))
-		for _, l := range lists {
+		terms, lists := userTerms(name, email, decodeOrgs(orgs))
+		out[rid] = keys{terms, lists}
+	}
+	return out
+}
+
+// checkPostings compares env's posting lists with the lists its users
+// should be on (userTerms of each cached user), and checks the rows' shape:
+// each keyed by its first rid, ascending, at most postingChunk long, a
+// list's rows disjoint and in order, main rows up to the folded rid and
+// recent rows past it.
+func checkPostings(t *testing.T, db *DB, env string) {
+	t.Helper()
+	want := map[string][]int64{}
+	for rid, k := range cachedKeys(t, db, env) {
+		for _, l := range k.lists {
 			want[l] = append(want[l], rid)
 		}
 	}
-	rows.Close()
-
-	got := map[string][]int64{}
-	rows, err = db.db.Query("SELECT term, first, rids FROM user_postings WHERE env = ? ORDER BY term, first", env)
-	if err != nil {
-		t.Fatal(err)
+	for _, rids := range want {
+		slices.Sort(rids)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var term, rids string
-		var first int64
-		if err := rows.Scan(&term, &first, &rids); err != nil {
+
+	var folded int64
+	db.db.QueryRow("SELECT folded FROM index_levels WHERE env = ?", env).Scan(&folded)
+	got := map[string][]int64{}
+	for level, table := range postingTables {
+		rows, err := db.db.Query("SELECT term, first, rids FROM "+table+" WHERE env = ? ORDER BY term, first", env)
+		if err != nil {
 			t.Fatal(err)
 		}
-		r := decodeRids(rids)
-		switch {
-		case len(r) == 0 || len(r) > postingChunk:
-			t.Errorf("%s row %d holds %d rids", term, first, len(r))
-		case r[0] != first:
-			t.Errorf("%s row %d starts at %d", term, first, r[0])
-		case !slices.IsSorted(r) || len(slices.Compact(slices.Clone(r))) != len(r):
-			t.Errorf("%s row %d is not ascending: %v", term, first, r)
-		case len(got[term]) > 0 && got[term][len(got[term])-1] >= first:
-			t.Errorf("%s row %d overlaps the row before", term, first)
+		for rows.Next() {
+			var term, rids string
+			var first int64
+			if err := rows.Scan(&term, &first, &rids); err != nil {
+				t.Fatal(err)
+			}
+			r := decodeRids(rids)
+			switch {
+			case len(r) == 0 || len(r) > postingChunk:
+				t.Errorf("%s: %s row %d holds %d rids", table, term, first, len(r))
+			case r[0] != first:
+				t.Errorf("%s: %s row %d starts at %d", table, term, first, r[0])
+			case !slices.IsSorted(r) || len(slices.Compact(slices.Clone(r))) != len(r):
+				t.Errorf("%s: %s row %d is not ascending: %v", table, term, first, r)
+			case len(got[term]) > 0 && got[term][len(got[term])-1] >= first:
+				t.Errorf("%s: %s row %d overlaps the row before", table, term, first)
+			case level == 0 && r[len(r)-1] > folded, level == 1 && first <= folded:
+				t.Errorf("%s: %s row %d is on the wrong side of the folded rid %d: %v", table, term, first, folded, r)
+			}
+			got[term] = append(got[term], r...)
 		}
-		got[term] = append(got[term], r...)
+		rows.Close()
 	}
 	if !maps.EqualFunc(got, want, slices.Equal) {
 		for _, k := range slices.Sorted(maps.Keys(want)) {
@@ -152,6 +175,7 @@ func TestPostingListsStayExactThroughPagesUpdatesAndSweeps(t *testing.T) {
 		t.Fatalf("swept %d, %v", n, err)
 	}
 	checkPostings(t, db, "e")
+	checkTerms(t, db, "e")
 	if got := search("o2 team"); len(got) != 0 {
 		t.Errorf("org O2 Team after the sweep finds %v", got)
 	}
@@ -199,6 +223,7 @@ func TestUpgradeToV9RebuildsTheIndex(t *testing.T) {
 	}
 	defer db.Close()
 	checkPostings(t, db, "old")
+	checkTerms(t, db, "old")
 	u, err := db.FindUser(ctx, "old", "al.lee@acme.test")
 	if err != nil || !slices.Equal([]guise.Org{{ID: "o2", Name: "Acme Robotics"}, {ID: "o1", Name: "Zeta Labs", Role: "admin"}}, u.Orgs) {
 		t.Fatalf("organizations after the upgrade: %+v %v", u.Orgs, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -25,8 +26,11 @@ const multiWordBudget = 1000
 
 const userCols = "rid, id, email, name, role, status, metadata, updated_at, orgs"
 
-// termCols are a user's columns when reached through user_terms.
-const termCols = "u.rid, u.id, u.email, u.name, u.role, u.status, u.metadata, u.updated_at, u.orgs"
+// byIDOrEmail selects env's (?1) user whose id is ?2 or whose email term
+// (emailMark and the email) is ?3, in either level of the index.
+const byIDOrEmail = "SELECT " + userCols + " FROM users WHERE env = ?1 AND id = ?2 UNION ALL SELECT " + userCols +
+	" FROM users WHERE +env = ?1 AND rid IN (SELECT rid FROM user_terms WHERE env = ?1 AND term = ?3" +
+	" UNION ALL SELECT rid FROM user_terms_recent WHERE env = ?1 AND term = ?3)"
 
 // prefixEnd is the upper bound of the strings starting with p.
 func prefixEnd(p string) string { return p + "\U0010FFFF" }
@@ -42,30 +46,31 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 	}
 	raw := strings.TrimSpace(query)
 	q := strings.ToLower(raw)
+	s := &search{d: d, ctx: ctx, env: env, limit: limit, seen: map[string]bool{}}
 	if q == "" {
-		query, args := "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
-			" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", []any{env, emailMark, prefixEnd(emailMark), limit}
 		staged, err := d.staging(ctx, env)
 		if err != nil {
 			return nil, err
 		}
 		if staged { // a full pass under way: list everyone, sorting without an index
-			query, args = "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", []any{env, limit}
+			all, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? ORDER BY email LIMIT ?", env, limit)
+			return inEnv(env, all), err
 		}
-		all, err := d.queryUsers(ctx, query, args...)
-		return inEnv(env, all), err
+		if err := s.refs(tierEmail, func() ([]hitRef, error) { return d.ownRefs(ctx, env, emailMark, prefixEnd(emailMark), limit) }, nil); err != nil {
+			return nil, err
+		}
+		return inEnv(env, s.users()), nil
 	}
-	s := &search{d: d, ctx: ctx, env: env, limit: limit, seen: map[string]bool{}}
 	qw := words(q)
 	phrase := strings.Join(qw, " ")
 	steps := []func() error{
 		func() error {
-			return s.add(tierExact, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+termCols+
-				" FROM user_terms t JOIN users u ON u.rid = t.rid WHERE t.env = ? AND t.term = ?", env, raw, env, emailMark+q)
+			return s.add(tierExact, byIDOrEmail, env, raw, emailMark+q)
 		},
 		func() error {
-			return s.add(tierEmail, "SELECT "+termCols+" FROM user_terms t JOIN users u ON u.rid = t.rid"+
-				" WHERE t.env = ? AND t.term >= ? AND t.term < ? ORDER BY t.term LIMIT ?", env, emailMark+q, prefixEnd(emailMark+q), s.want())
+			return s.refs(tierEmail, func() ([]hitRef, error) {
+				return d.ownRefs(ctx, env, emailMark+q, prefixEnd(emailMark+q), s.want())
+			}, nil)
 		},
 		func() error {
 			if phrase == "" {
@@ -89,16 +94,8 @@ func (d *DB) SearchUsers(ctx context.Context, env, query string, limit int) ([]g
 			return nil, err
 		}
 	}
-	found := s.found
-	slices.SortStableFunc(found, func(a, b hit) int { return a.tier - b.tier })
-	if len(found) > limit {
-		found = found[:limit]
-	}
-	out := make([]guise.User, len(found))
-	for i, h := range found {
-		out[i] = h.User
-	}
-	return inEnv(env, out), nil
+	slices.SortStableFunc(s.found, func(a, b hit) int { return a.tier - b.tier })
+	return inEnv(env, s.users()), nil
 }
 
 type hit struct {
@@ -114,6 +111,15 @@ type search struct {
 	limit int
 	seen  map[string]bool
 	found []hit
+}
+
+// users are the users found, at most limit.
+func (s *search) users() []guise.User {
+	out := make([]guise.User, 0, min(len(s.found), s.limit))
+	for _, h := range s.found[:min(len(s.found), s.limit)] {
+		out = append(out, h.User)
+	}
+	return out
 }
 
 // want is how many rows a step fetches: enough to fill the page even when
@@ -171,8 +177,7 @@ func (s *search) has(tier int) bool {
 func (s *search) domains(q string) error {
 	dom := domainMark + strings.TrimPrefix(q, domainMark)
 	return s.refs(tierDomain, func() ([]hitRef, error) {
-		return s.d.postingRefs(s.ctx, s.want(), "SELECT term, rids FROM user_postings WHERE env = ? AND term >= ? AND term < ? ORDER BY term, first",
-			s.env, dom, prefixEnd(dom))
+		return s.d.postingRefs(s.ctx, s.want(), listRows("env = ?1 AND term >= ?2 AND term < ?3"), s.env, dom, prefixEnd(dom))
 	}, func(u guise.User) bool {
 		// The lists are kept exact; checking costs nothing and keeps a
 		// damaged cache from showing a stranger.
@@ -212,14 +217,13 @@ func (s *search) orgs(qw []string) error {
 	if len(ids) > 500 {
 		ids = ids[:500]
 	}
-	terms := make([]string, len(ids))
+	terms, params := make([]string, len(ids)), make([]string, len(ids))
 	for i, id := range ids {
-		terms[i] = orgMark + id
+		terms[i], params[i] = orgMark+id, "?"+strconv.Itoa(i+2)
 	}
 	args := envArgs(s.env, terms)
 	return s.refs(tierOrg, func() ([]hitRef, error) {
-		return s.d.postingRefs(s.ctx, s.want(), "SELECT term, rids FROM user_postings WHERE env = ? AND term IN (?"+strings.Repeat(",?", len(ids)-1)+
-			") ORDER BY term, first", args...)
+		return s.d.postingRefs(s.ctx, s.want(), listRows("env = ?1 AND term IN ("+strings.Join(params, ",")+")"), args...)
 	}, func(u guise.User) bool {
 		return slices.ContainsFunc(u.Orgs, func(o guise.Org) bool { return slices.Contains(ids, o.ID) })
 	})
@@ -263,8 +267,7 @@ func matchesAll(query, words []string) bool {
 // FindUser finds a cached user by id or email.
 func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) {
 	email := strings.ToLower(strings.TrimSpace(sel))
-	users, err := d.queryUsers(ctx, "SELECT "+userCols+" FROM users WHERE env = ? AND id = ? UNION ALL SELECT "+termCols+
-		" FROM user_terms t JOIN users u ON u.rid = t.rid WHERE t.env = ? AND t.term = ? LIMIT 1", env, sel, env, emailMark+email)
+	users, err := d.queryUsers(ctx, byIDOrEmail+" LIMIT 1", env, sel, emailMark+email)
 	if err != nil {
 		return guise.User{}, err
 	}

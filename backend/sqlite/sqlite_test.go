@@ -213,6 +213,13 @@ func TestDeleteEnvironmentDropsCacheKeepsHistory(t *testing.T) {
 	if err := db.SaveUsers(ctx, "gone", []guise.User{{ID: "u1", Email: "a@b.test", Name: "A"}}, guise.SyncState{}); err != nil {
 		t.Fatal(err)
 	}
+	// Mid-pass: a user in the recent levels, another staged.
+	if err := db.SaveUsers(ctx, "gone", []guise.User{{ID: "u2", Email: "b@b.test", Name: "B Lee"}}, guise.SyncState{Cursor: "c", RunSince: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveUsers(ctx, "gone", []guise.User{{ID: "u3", Email: "c@b.test", Name: "C Lee"}}, guise.SyncState{Cursor: "c"}); err != nil {
+		t.Fatal(err)
+	}
 	s := guise.Session{ID: "ses_1", Env: "gone", Provider: "demo", UserID: "u1", UserEmail: "a@b.test", AgentEmail: "ag@x.test", Reason: "a good reason", StartedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
 	if err := db.ReserveSession(ctx, s, time.Now(), nil); err != nil {
 		t.Fatal(err)
@@ -223,10 +230,12 @@ func TestDeleteEnvironmentDropsCacheKeepsHistory(t *testing.T) {
 	if n, _ := db.CountUsers(ctx, "gone"); n != 0 {
 		t.Errorf("%d cached users left", n)
 	}
-	var fts int
-	db.db.QueryRow("SELECT count(*) FROM user_terms").Scan(&fts)
-	if fts != 0 {
-		t.Errorf("%d search index rows left", fts)
+	for _, table := range []string{"user_terms", "user_terms_recent", "user_terms_stage", "user_postings", "user_postings_recent", "index_levels"} {
+		var n int
+		db.db.QueryRow("SELECT count(*) FROM " + table).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d rows of %s left", n, table)
+		}
 	}
 	if _, err := db.Session(ctx, "ses_1"); err != nil {
 		t.Errorf("history lost: %v", err)

@@ -11,9 +11,11 @@ import (
 	"github.com/guiseapp/guise/backend/guise"
 )
 
+// termRows lists env's terms, of both levels of the index, as "term|user id".
 func termRows(t *testing.T, db *DB, env string) []string {
 	t.Helper()
-	rows, err := db.db.Query("SELECT t.term, u.id FROM user_terms t JOIN users u ON u.rid = t.rid WHERE t.env = ? ORDER BY 1, 2", env)
+	rows, err := db.db.Query(`SELECT t.term, u.id FROM (SELECT env, term, rid FROM user_terms UNION ALL SELECT env, term, rid FROM user_terms_recent) t
+		JOIN users u ON u.rid = t.rid WHERE t.env = ? ORDER BY 1, 2`, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +152,7 @@ func TestIncrementalIndexesAtOnceAndSweepClearsStage(t *testing.T) {
 		t.Fatalf("swept %d, %v", n, err)
 	}
 	var left int
-	db.db.QueryRow("SELECT (SELECT count(*) FROM user_terms_stage) + (SELECT count(*) FROM user_terms)").Scan(&left)
+	db.db.QueryRow("SELECT (SELECT count(*) FROM user_terms_stage) + (SELECT count(*) FROM user_terms) + (SELECT count(*) FROM user_terms_recent)").Scan(&left)
 	if left != 0 {
 		t.Errorf("%d index rows left after the sweep", left)
 	}

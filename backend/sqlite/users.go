@@ -19,12 +19,14 @@ import (
 // multi-row statements, not a few per user: that is what makes a million
 // users an affair of seconds.
 //
-// During a full pass (state.RunSince zero), the search terms of users new to
-// the cache are staged rather than inserted at random places of the index;
-// the pass's last page (state.Cursor empty) merges them, sorted, in its
-// transaction. Until then SearchUsers finds those users by id, domain and
-// organization only (and lists them for an empty query), FindUser by id and
-// email.
+// The index has two levels, main and recent (see settleTerms and
+// foldPostings): pages write to the recent one, and the pass's last page
+// (state.Cursor empty) settles them in its transaction. During a full pass
+// (state.RunSince zero), the search terms of users new to the cache are
+// staged rather than inserted at random places, and that last page merges
+// them, sorted. Until then SearchUsers finds those users by id, surname,
+// domain and organization (and lists them for an empty query), FindUser by
+// id and email.
 func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, state guise.SyncState) error {
 	stage := state.RunSince.IsZero()
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
@@ -32,45 +34,16 @@ func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, stat
 			return err
 		}
 		if state.Cursor == "" {
-			if err := mergeStaged(ctx, tx, env); err != nil {
+			if err := settleTerms(ctx, tx, env); err != nil {
+				return err
+			}
+			if err := d.foldPostings(ctx, tx, env); err != nil {
 				return err
 			}
 		}
 		state.Env = env
 		return saveSyncState(ctx, tx, state)
 	}), "saving users")
-}
-
-// mergeChunk is how many users' staged terms one statement sorts: the sort
-// holds them in memory (about 50 bytes a term), and smaller sorts are faster.
-const mergeChunk = 100000
-
-// mergeStaged moves env's staged terms into the index in term order, a chunk
-// of users at a time, so each index page is written about once a chunk
-// however many terms land on it.
-func mergeStaged(ctx context.Context, tx *sql.Tx, env string) error {
-	var some bool
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&some); err != nil || !some {
-		return err
-	}
-	for from := int64(0); ; {
-		var to int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(rid), -1) FROM (SELECT rid FROM user_terms_stage WHERE env = ? AND rid >= ? ORDER BY rid LIMIT ?)",
-			env, from, mergeChunk).Scan(&to); err != nil {
-			return err
-		}
-		if to < 0 {
-			break
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_terms (env, term, rid)
-			SELECT s.env, j.value, s.rid FROM user_terms_stage s, json_each(s.terms) j WHERE s.env = ? AND s.rid BETWEEN ? AND ?
-			ORDER BY j.value, s.rid`, env, from, to); err != nil {
-			return err
-		}
-		from = to + 1
-	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM user_terms_stage WHERE env = ?", env)
-	return err
 }
 
 // stored is what an update needs of a user's previous version.
@@ -127,10 +100,9 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	userRows := d.newBatch(ctx, tx, `INSERT INTO users (rid, env, id, email, name, role, status, metadata, updated_at, gen, orgs) VALUES `, 11,
 		` ON CONFLICT (rid) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
 			status = excluded.status, metadata = excluded.metadata, updated_at = excluded.updated_at, gen = excluded.gen, orgs = excluded.orgs`)
-	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms (env, term, rid) VALUES ", 3, "")
+	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_recent (env, term, rid) VALUES ", 3, "")
 	stageRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
-	goneTerms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
-	goneTerms.prefix = []any{env}
+	gone := d.goneTerms(ctx, tx, env)
 	orgRows := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
 		" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
 	orgSeen := map[string]bool{}
@@ -178,7 +150,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 			}
 			for _, t := range wasTerms {
 				if !contains(terms, t) {
-					goneTerms.add(t, rid)
+					gone.add(t, rid)
 				}
 			}
 			for _, t := range terms {
@@ -196,10 +168,13 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 			}
 		}
 	}
-	for _, b := range []*batch{goneTerms, userRows, termRows, stageRows, orgRows} {
+	for _, b := range append(gone[:], userRows, termRows, stageRows, orgRows) {
 		if err := b.flush(); err != nil {
 			return err
 		}
+	}
+	if err := countTerms(ctx, tx, env, -gone[0].affected, termRows.affected-gone[1].affected); err != nil {
+		return err
 	}
 	if err := removePostings(ctx, tx, env, leave); err != nil {
 		return err
@@ -258,6 +233,7 @@ type batch struct {
 	cols         int
 	prefix, args []any
 	err          error
+	affected     int64 // rows the flushed statements changed
 }
 
 const batchRows = 200
@@ -282,15 +258,21 @@ func (b *batch) flush() error {
 	q := b.head + tuple + strings.Repeat(","+tuple, rows-1) + b.tail
 	args := append(b.prefix, b.args...)
 	b.args = b.args[:0]
+	var res sql.Result
+	var err error
 	if rows < batchRows {
-		_, err := b.tx.ExecContext(b.ctx, q, args...)
-		return err
+		res, err = b.tx.ExecContext(b.ctx, q, args...)
+	} else {
+		var st *sql.Stmt
+		if st, err = b.d.stmt(b.ctx, q); err == nil {
+			res, err = b.tx.StmtContext(b.ctx, st).ExecContext(b.ctx, args...)
+		}
 	}
-	st, err := b.d.stmt(b.ctx, q)
 	if err != nil {
 		return err
 	}
-	_, err = b.tx.StmtContext(b.ctx, st).ExecContext(b.ctx, args...)
+	n, err := res.RowsAffected()
+	b.affected += n
 	return err
 }
 
@@ -398,8 +380,7 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		terms := d.newBatch(ctx, tx, "DELETE FROM user_terms WHERE env = ? AND (term, rid) IN (VALUES ", 2, ")")
-		terms.prefix = []any{env}
+		terms := d.goneTerms(ctx, tx, env)
 		staged := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
 		staged.prefix = []any{env}
 		users := d.newBatch(ctx, tx, "DELETE FROM users WHERE rid IN (VALUES ", 1, ")")
@@ -415,10 +396,13 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 			staged.add(g.rid)
 			users.add(g.rid)
 		}
-		for _, b := range []*batch{terms, staged, users} {
+		for _, b := range append(terms[:], staged, users) {
 			if err := b.flush(); err != nil {
 				return err
 			}
+		}
+		if err := countTerms(ctx, tx, env, -terms[0].affected, -terms[1].affected); err != nil {
+			return err
 		}
 		if err := removePostings(ctx, tx, env, lists); err != nil {
 			return err
