@@ -177,9 +177,8 @@ func (d *DB) UpdateEnvironment(ctx context.Context, env guise.Environment, audit
 // DeleteEnvironment removes an environment and its cache; history stays.
 func (d *DB) DeleteEnvironment(ctx context.Context, name string, audit guise.AuditRecord) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{"DELETE FROM user_terms WHERE env = ?", "DELETE FROM user_terms_recent WHERE env = ?", "DELETE FROM user_terms_stage WHERE env = ?",
-			"DELETE FROM user_postings WHERE env = ?", "DELETE FROM user_postings_recent WHERE env = ?"} {
-			if _, err := tx.ExecContext(ctx, q, name); err != nil {
+		for _, table := range indexTables {
+			if err := clearEnv(ctx, tx, table, name); err != nil {
 				return err
 			}
 		}

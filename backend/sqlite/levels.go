@@ -16,6 +16,21 @@ import (
 // recent terms not folded into it yet (see settleTerms).
 var termTables = [...]string{"user_terms", "user_terms_recent"}
 
+// indexTables are every table of the search index, each keyed by env first.
+var indexTables = []string{termTables[0], termTables[1], "user_terms_stage", postingTables[0], postingTables[1]}
+
+// rowQuerier is a *sql.DB or a *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// hasRows reports whether table, keyed by env first, holds any of env's rows.
+func hasRows(ctx context.Context, q rowQuerier, table, env string) (bool, error) {
+	var some bool
+	err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE env = ?)", env).Scan(&some)
+	return some, err
+}
+
 // goneTerms deletes (term, rid) pairs from both levels of env's index.
 type goneTerms [len(termTables)]*batch
 

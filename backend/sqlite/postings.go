@@ -154,18 +154,18 @@ const foldChunk = 2000
 // are all later), empties the recent level and moves the folded rid to the
 // newest user.
 func (d *DB) foldPostings(ctx context.Context, tx *sql.Tx, env string) error {
-	var mainEmpty bool
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) = 0 FROM (SELECT 1 FROM user_postings WHERE env = ? LIMIT 1)", env).Scan(&mainEmpty); err != nil {
+	indexed, err := hasRows(ctx, tx, postingTables[0], env)
+	if err != nil {
 		return err
 	}
-	if mainEmpty { // a first pass: the recent rows are the lists as they are
+	if !indexed { // a first pass: the recent rows are the lists as they are
 		// OR IGNORE (nothing can conflict) spares the statement a journal,
 		// which temp_store(MEMORY) would hold in memory: 50 MB at a million users.
 		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO user_postings SELECT env, term, first, rids FROM user_postings_recent WHERE env = ? ORDER BY term, first", env); err != nil {
 			return err
 		}
 	}
-	for term, first := "", int64(-1); !mainEmpty; {
+	for term, first := "", int64(-1); indexed; {
 		rows, err := tx.QueryContext(ctx, "SELECT term, first, rids FROM user_postings_recent WHERE env = ? AND (term, first) > (?, ?) ORDER BY term, first LIMIT ?",
 			env, term, first, foldChunk)
 		if err != nil {
@@ -195,7 +195,7 @@ func (d *DB) foldPostings(ctx context.Context, tx *sql.Tx, env string) error {
 	if err := clearEnv(ctx, tx, "user_postings_recent", env); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO index_levels (env, folded) VALUES (?, (SELECT coalesce(max(rid), 0) FROM users))
+	_, err = tx.ExecContext(ctx, `INSERT INTO index_levels (env, folded) VALUES (?, (SELECT coalesce(max(rid), 0) FROM users))
 		ON CONFLICT (env) DO UPDATE SET folded = excluded.folded`, env)
 	return err
 }
@@ -414,9 +414,8 @@ func (d *DB) reindexIfMarked(ctx context.Context) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		for _, q := range []string{"DELETE FROM user_terms", "DELETE FROM user_terms_recent", "DELETE FROM user_terms_stage",
-			"DELETE FROM user_postings", "DELETE FROM user_postings_recent", "DELETE FROM index_levels"} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+		for _, table := range append(indexTables, "index_levels") {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return err
 			}
 		}

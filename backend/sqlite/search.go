@@ -292,8 +292,7 @@ func (d *DB) FindUser(ctx context.Context, env, sel string) (guise.User, error) 
 
 // staging reports whether a full pass of env has staged terms not merged yet.
 func (d *DB) staging(ctx context.Context, env string) (bool, error) {
-	var staged bool
-	err := d.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged)
+	staged, err := hasRows(ctx, d.db, "user_terms_stage", env)
 	return staged, internal(err, "searching users")
 }
 

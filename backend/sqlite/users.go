@@ -80,7 +80,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	// their terms go to the index directly, so the staged ones go.
 	staged := false
 	if stage && len(old) > 0 {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM (SELECT 1 FROM user_terms_stage WHERE env = ? LIMIT 1)", env).Scan(&staged); err != nil {
+		if staged, err = hasRows(ctx, tx, "user_terms_stage", env); err != nil {
 			return err
 		}
 	}
