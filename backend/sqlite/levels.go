@@ -70,28 +70,17 @@ func countTerms(ctx context.Context, tx *sql.Tx, env string, main, recent int64)
 }
 
 // settleTerms ends a pass: it merges env's staged terms into the recent
-// level (into the main index when that is empty), then folds the recent
-// level into the main index once it is a quarter of its size.
+// level, or into the main index when that is empty or when the recent level
+// has grown to a quarter of it: then the recent level folds into the main
+// index too, and the stage skips a level it would leave again at once.
 func settleTerms(ctx context.Context, tx *sql.Tx, env string) error {
 	var main, recent int64
 	err := tx.QueryRowContext(ctx, "SELECT terms, recent FROM index_levels WHERE env = ?", env).Scan(&main, &recent)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	into := "user_terms_recent"
-	if main == 0 {
-		into = "user_terms" // nothing indexed yet: the stage goes straight to the main index
-	}
-	n, err := mergeStaged(ctx, tx, env, into)
-	if err != nil {
-		return err
-	}
-	if main == 0 {
-		main = n
-	} else {
-		recent += n
-	}
-	if recent > 0 && levelRatio*recent >= main {
+	fold := recent > 0 && levelRatio*recent >= main
+	if fold {
 		// The recent level is in term order already: the main index takes
 		// it in one sweep.
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_terms (env, term, rid)
@@ -104,6 +93,19 @@ func settleTerms(ctx context.Context, tx *sql.Tx, env string) error {
 			return err
 		}
 		main, recent = main+folded, 0
+	}
+	into := "user_terms_recent"
+	if main == 0 || fold {
+		into = "user_terms"
+	}
+	n, err := mergeStaged(ctx, tx, env, into)
+	if err != nil {
+		return err
+	}
+	if into == "user_terms" {
+		main += n
+	} else {
+		recent += n
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO index_levels (env, terms, recent) VALUES (?, ?, ?)
 		ON CONFLICT (env) DO UPDATE SET terms = excluded.terms, recent = excluded.recent`, env, main, recent)

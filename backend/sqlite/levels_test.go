@@ -79,7 +79,8 @@ func people(from, to, step int) []guise.User {
 
 // Terms added after the main index was built go to the recent level, are
 // found at once beside the main ones, in order, and fold into the main
-// index at the end of the pass that makes them a quarter of its size.
+// index at the end of the pass after the one that makes them a quarter of
+// its size.
 func TestRecentTermsAreSearchableAndFoldIntoTheMainIndex(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
@@ -163,12 +164,19 @@ func TestRecentTermsAreSearchableAndFoldIntoTheMainIndex(t *testing.T) {
 	checkTerms(t, db, "e")
 	levelsAre(397, 59)
 
-	// 40 more new users: 80 staged and 59 recent terms make more than a
-	// quarter of the main index's 397, so the pass folds them in.
+	// 40 more new users: their 80 staged terms go to the recent level,
+	// which is now more than a quarter of the main index's 397 terms.
 	save(people(61, 141, 2), guise.SyncState{Gen: 2})
-	levelsAre(536, 0)
+	levelsAre(397, 139)
+	// So the next pass folds it in, and its own staged terms go straight
+	// to the main index.
+	save(people(141, 161, 2), guise.SyncState{Gen: 2})
+	levelsAre(556, 0)
 	if got := search("a0012", 5); len(got) != 0 {
 		t.Errorf("a swept user is found: %v", got)
+	}
+	if got := search("given159 fam", 5); !slices.Equal(got, []string{"p0159"}) {
+		t.Errorf("a user of the folding pass finds %v", got)
 	}
 	all, err := db.SearchUsers(ctx, "e", "", 500)
 	if err != nil {
@@ -178,7 +186,7 @@ func TestRecentTermsAreSearchableAndFoldIntoTheMainIndex(t *testing.T) {
 	for i, u := range all {
 		emails[i] = u.Email
 	}
-	if len(all) != 268 || !slices.IsSorted(emails) || emails[267] != "zz11@x.test" {
+	if len(all) != 278 || !slices.IsSorted(emails) || emails[277] != "zz11@x.test" {
 		t.Errorf("after the fold the empty query lists %d users, by email: %v", len(all), slices.IsSorted(emails))
 	}
 }
@@ -302,14 +310,18 @@ func TestSettlingAnEnvironmentKeepsAnothersLevels(t *testing.T) {
 		}
 	}
 	save("a", people(0, 20, 1), guise.SyncState{Gen: 1})
+	save("a", people(20, 40, 1), guise.SyncState{Gen: 1})
 	save("b", people(0, 20, 1), guise.SyncState{Gen: 1})
 	// b mid-pass: a user staged by a full pass, one in the recent levels.
 	save("b", people(20, 21, 1), guise.SyncState{Gen: 1, Cursor: "more"})
 	save("b", people(21, 22, 1), guise.SyncState{Gen: 1, Cursor: "more", RunSince: time.Now()})
 	// a's pass folds all its levels.
-	save("a", people(20, 40, 1), guise.SyncState{Gen: 1})
-	if m, r := levelSizes(t, db, "a"); m != 80 || r != 0 {
-		t.Errorf("a holds %d main and %d recent terms, want 80 and 0", m, r)
+	if m, r := levelSizes(t, db, "a"); m != 40 || r != 40 {
+		t.Errorf("before its fold, a holds %d main and %d recent terms, want 40 and 40", m, r)
+	}
+	save("a", people(40, 41, 1), guise.SyncState{Gen: 1})
+	if m, r := levelSizes(t, db, "a"); m != 82 || r != 0 {
+		t.Errorf("a holds %d main and %d recent terms, want 82 and 0", m, r)
 	}
 	checkTerms(t, db, "a")
 	for _, env := range []string{"a", "b"} {

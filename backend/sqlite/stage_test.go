@@ -180,3 +180,38 @@ func TestUpgradeToV6MakesEmailsTerms(t *testing.T) {
 		t.Errorf("empty query lists by email: %v", ids(got))
 	}
 }
+
+// A page longer than the chunks its rows are derived in (rowChunk) saves
+// each user with its own row and terms, whether staged or not, and a user
+// named twice keeps its last version.
+func TestPagesLongerThanAChunkSaveEachUsersOwnRow(t *testing.T) {
+	ctx := context.Background()
+	for _, state := range []guise.SyncState{{Gen: 1}, {Gen: 1, RunSince: time.Now()}} {
+		db := openTemp(t)
+		addEnv(t, db, "e")
+		page := people(0, 2*rowChunk+7, 1)
+		again := person(rowChunk)
+		again.Name = "Again Renamed"
+		page = append(page, again)
+		if err := db.SaveUsers(ctx, "e", page, state); err != nil {
+			t.Fatal(err)
+		}
+		checkTerms(t, db, "e")
+		checkPostings(t, db, "e")
+		for _, want := range page[:len(page)-1] {
+			if want.ID == again.ID {
+				want = again
+			}
+			u, err := db.FindUser(ctx, "e", want.ID)
+			if err != nil || u.Email != want.Email || u.Name != want.Name {
+				t.Fatalf("%s is saved as %q %q (%v), want %q %q", want.ID, u.Email, u.Name, err, want.Email, want.Name)
+			}
+		}
+		if got, _ := db.SearchUsers(ctx, "e", "again ren", 5); !slices.Equal(ids(got), []string{again.ID}) {
+			t.Errorf("the last version's name finds %v", ids(got))
+		}
+		if got, _ := db.SearchUsers(ctx, "e", fmt.Sprintf("given%d family", 2*rowChunk+6), 5); !slices.Equal(ids(got), []string{person(2*rowChunk + 6).ID}) {
+			t.Errorf("the page's last user's name finds %v", ids(got))
+		}
+	}
+}

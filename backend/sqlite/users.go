@@ -67,6 +67,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		idx[u.ID] = len(page)
 		page = append(page, u)
 	}
+	rows := deriveRows(page, stage)
 	old, err := storedUsers(ctx, tx, env, page)
 	if err != nil {
 		return err
@@ -108,29 +109,22 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	orgSeen := map[string]bool{}
 	join, leave := postings{}, postings{}
 
-	for _, u := range page {
-		email := strings.ToLower(strings.TrimSpace(u.Email))
-		meta, _ := json.Marshal(u.Metadata) // a map of strings: cannot fail
+	for i, u := range page {
+		r := rows.get(i)
+		terms, lists := r.terms, r.lists
 		o, exists := old[u.ID]
 		rid := o.rid
 		if !exists {
 			next++
 			rid = next
 		}
-		orgs := slices.SortedStableFunc(slices.Values(u.Orgs), func(a, b guise.Org) int { return strings.Compare(a.Name, b.Name) })
-		if orgs == nil {
-			orgs = []guise.Org{}
-		}
-		packedOrgs, _ := json.Marshal(orgs) // strings: cannot fail
-		userRows.add(rid, env, u.ID, email, u.Name, u.Role, u.Status, string(meta), fmtTime(u.UpdatedAt), gen, string(packedOrgs))
-		terms, lists := userTerms(u.Name, email, orgs)
+		userRows.add(rid, env, u.ID, r.email, u.Name, u.Role, u.Status, r.meta, r.updated, gen, r.orgs)
 		if !exists {
 			for _, t := range lists {
 				join.put(t, rid)
 			}
 			if stage {
-				packed, _ := json.Marshal(terms) // strings: cannot fail
-				stageRows.add(env, rid, string(packed))
+				stageRows.add(env, rid, r.packedTerms)
 			} else {
 				for _, t := range terms {
 					termRows.add(env, t, rid)
@@ -180,6 +174,68 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		return err
 	}
 	return d.addPostings(ctx, tx, env, join)
+}
+
+// row is what a user's row and index entries hold, derived from the user
+// alone: the part of saving a user that needs no database.
+type row struct {
+	email, meta, orgs, updated string
+	terms, lists               []string
+	packedTerms                string // terms as JSON, as the stage holds them (when staging)
+}
+
+// rowChunk is how many users' rows deriveRows hands over at a time.
+const rowChunk = 250
+
+// derivedRows are a page's rows, derived on another goroutine while the
+// saving one writes the rows before them, so the Go work and SQLite's
+// overlap on two cores.
+type derivedRows struct {
+	ready <-chan []row
+	rows  []row
+}
+
+func deriveRows(page []guise.User, stage bool) *derivedRows {
+	// Buffered for every chunk, so the goroutine ends even if the save
+	// stops early.
+	ready := make(chan []row, (len(page)+rowChunk-1)/rowChunk)
+	go func() {
+		defer close(ready)
+		for from := 0; from < len(page); from += rowChunk {
+			chunk := page[from:min(from+rowChunk, len(page))]
+			rows := make([]row, len(chunk))
+			for i, u := range chunk {
+				rows[i] = deriveRow(u, stage)
+			}
+			ready <- rows
+		}
+	}()
+	return &derivedRows{ready: ready}
+}
+
+// get returns the row of the page's i-th user; i counts up from 0.
+func (d *derivedRows) get(i int) row {
+	if i%rowChunk == 0 {
+		d.rows = <-d.ready
+	}
+	return d.rows[i%rowChunk]
+}
+
+func deriveRow(u guise.User, stage bool) row {
+	email := strings.ToLower(strings.TrimSpace(u.Email))
+	meta, _ := json.Marshal(u.Metadata) // a map of strings: cannot fail
+	orgs := slices.SortedStableFunc(slices.Values(u.Orgs), func(a, b guise.Org) int { return strings.Compare(a.Name, b.Name) })
+	if orgs == nil {
+		orgs = []guise.Org{}
+	}
+	packedOrgs, _ := json.Marshal(orgs) // strings: cannot fail
+	r := row{email: email, meta: string(meta), orgs: string(packedOrgs), updated: fmtTime(u.UpdatedAt)}
+	r.terms, r.lists = userTerms(u.Name, email, orgs)
+	if stage {
+		packed, _ := json.Marshal(r.terms) // strings: cannot fail
+		r.packedTerms = string(packed)
+	}
+	return r
 }
 
 // storedUsers reads the previous version of the page's users that are cached.
