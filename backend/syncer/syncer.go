@@ -64,8 +64,10 @@ type Syncer struct {
 	// MaxBatch bounds the users written in one transaction when pages arrive
 	// faster than they are written: fewer, larger commits write faster.
 	MaxBatch int
-	Now      func() time.Time
-	Sleep    func(ctx context.Context, d time.Duration) error
+	// Now and Sleep replace the clock in tests. Both are called from the
+	// goroutine that fetches pages and the one that saves them.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,8 +144,14 @@ func (c countedProvider) CountUsers(context.Context) (int, error) { return len(c
 
 func TestProviderTotalDrivesProgress(t *testing.T) {
 	_, s, _ := setup(t)
+	var mu sync.Mutex // the fetching goroutine reads the clock too
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { clock = clock.Add(time.Second); return clock } // one second a call
+	s.Now = func() time.Time { // one second a call
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Second)
+		return clock
+	}
 	var seen []syncer.Progress
 	p, err := s.Sync(context.Background(), "e", countedProvider{newPaged(40)}, func(p syncer.Progress) { seen = append(seen, p) })
 	if err != nil || p.Total != 40 || p.ETASeconds != 0 {
