@@ -94,15 +94,16 @@ func settleTerms(ctx context.Context, tx *sql.Tx, env string) error {
 		}
 		main, recent = main+folded, 0
 	}
-	into := "user_terms_recent"
-	if main == 0 || fold {
-		into = "user_terms"
+	toMain := main == 0 || fold
+	into := termTables[1]
+	if toMain {
+		into = termTables[0]
 	}
 	n, err := mergeStaged(ctx, tx, env, into)
 	if err != nil {
 		return err
 	}
-	if into == "user_terms" {
+	if toMain {
 		main += n
 	} else {
 		recent += n

@@ -448,18 +448,14 @@ func (d *DB) reindexIfMarked(ctx context.Context) error {
 // reindexEnv stages the terms of env's users and fills their posting lists,
 // 10,000 users at a time, then merges the stage as a full pass's end does.
 func (d *DB) reindexEnv(ctx context.Context, tx *sql.Tx, env string) error {
-	type row struct {
-		rid               int64
-		email, name, orgs string
-	}
 	for after := int64(-1); ; {
 		rows, err := tx.QueryContext(ctx, "SELECT rid, email, name, orgs FROM users WHERE env = ? AND rid > ? ORDER BY rid LIMIT 10000", env, after)
 		if err != nil {
 			return err
 		}
-		var page []row
+		var page []stored
 		for rows.Next() {
-			var r row
+			var r stored
 			if err := rows.Scan(&r.rid, &r.email, &r.name, &r.orgs); err != nil {
 				rows.Close()
 				return err
@@ -484,8 +480,7 @@ func (d *DB) reindexEnv(ctx context.Context, tx *sql.Tx, env string) error {
 		lists := postings{}
 		for _, r := range page {
 			terms, shared := userTerms(r.name, r.email, decodeOrgs(r.orgs))
-			packed, _ := json.Marshal(terms) // strings: cannot fail
-			stage.add(env, r.rid, string(packed))
+			stage.add(env, r.rid, packTerms(terms))
 			for _, t := range shared {
 				lists.put(t, r.rid)
 			}

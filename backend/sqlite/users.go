@@ -176,34 +176,34 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	return d.addPostings(ctx, tx, env, join)
 }
 
-// row is what a user's row and index entries hold, derived from the user
-// alone: the part of saving a user that needs no database.
-type row struct {
+// derived is what a user's row and index entries hold, derived from the
+// user alone: the part of saving a user that needs no database.
+type derived struct {
 	email, meta, orgs, updated string
 	terms, lists               []string
 	packedTerms                string // terms as JSON, as the stage holds them (when staging)
 }
 
-// rowChunk is how many users' rows deriveRows hands over at a time.
+// rowChunk is how many users' derived rows deriveRows hands over at a time.
 const rowChunk = 250
 
-// derivedRows are a page's rows, derived on another goroutine while the
+// derivedRows are a page's derived rows, made on another goroutine while the
 // saving one writes the rows before them, so the Go work and SQLite's
 // overlap on two cores.
 type derivedRows struct {
-	ready <-chan []row
-	rows  []row
+	ready <-chan []derived
+	rows  []derived
 }
 
 func deriveRows(page []guise.User, stage bool) *derivedRows {
 	// Buffered for every chunk, so the goroutine ends even if the save
 	// stops early.
-	ready := make(chan []row, (len(page)+rowChunk-1)/rowChunk)
+	ready := make(chan []derived, (len(page)+rowChunk-1)/rowChunk)
 	go func() {
 		defer close(ready)
 		for from := 0; from < len(page); from += rowChunk {
 			chunk := page[from:min(from+rowChunk, len(page))]
-			rows := make([]row, len(chunk))
+			rows := make([]derived, len(chunk))
 			for i, u := range chunk {
 				rows[i] = deriveRow(u, stage)
 			}
@@ -214,14 +214,14 @@ func deriveRows(page []guise.User, stage bool) *derivedRows {
 }
 
 // get returns the row of the page's i-th user; i counts up from 0.
-func (d *derivedRows) get(i int) row {
+func (d *derivedRows) get(i int) derived {
 	if i%rowChunk == 0 {
 		d.rows = <-d.ready
 	}
 	return d.rows[i%rowChunk]
 }
 
-func deriveRow(u guise.User, stage bool) row {
+func deriveRow(u guise.User, stage bool) derived {
 	email := strings.ToLower(strings.TrimSpace(u.Email))
 	meta, _ := json.Marshal(u.Metadata) // a map of strings: cannot fail
 	orgs := slices.SortedStableFunc(slices.Values(u.Orgs), func(a, b guise.Org) int { return strings.Compare(a.Name, b.Name) })
@@ -229,13 +229,18 @@ func deriveRow(u guise.User, stage bool) row {
 		orgs = []guise.Org{}
 	}
 	packedOrgs, _ := json.Marshal(orgs) // strings: cannot fail
-	r := row{email: email, meta: string(meta), orgs: string(packedOrgs), updated: fmtTime(u.UpdatedAt)}
+	r := derived{email: email, meta: string(meta), orgs: string(packedOrgs), updated: fmtTime(u.UpdatedAt)}
 	r.terms, r.lists = userTerms(u.Name, email, orgs)
 	if stage {
-		packed, _ := json.Marshal(r.terms) // strings: cannot fail
-		r.packedTerms = string(packed)
+		r.packedTerms = packTerms(r.terms)
 	}
 	return r
+}
+
+// packTerms is a user's terms as user_terms_stage holds them: a JSON array.
+func packTerms(terms []string) string {
+	packed, _ := json.Marshal(terms) // strings: cannot fail
+	return string(packed)
 }
 
 // storedUsers reads the previous version of the page's users that are cached.
