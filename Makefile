@@ -24,7 +24,10 @@ FE_SRC     := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html
 # GUI and keyring runs get their own session bus and no accessibility bus,
 # so nothing they start outlives them (platform.md, gotcha 3).
 GUI_ENV    := env -u DBUS_SESSION_BUS_ADDRESS NO_AT_BRIDGE=1
-XVFB       := xvfb-run -a -s "-screen 0 1280x800x24"
+# -noreset: Xvfb otherwise resets whenever its last client quits, and a
+# browser connecting during that reset dies ("Missing X server"): closing
+# one isolated browser while the next one starts did exactly that.
+XVFB       := xvfb-run -a -s "-screen 0 1280x800x24 -noreset"
 E2E_WEB    := e2e/playwright
 
 export PATH := $(GOBIN):$(PATH)
@@ -90,7 +93,7 @@ run: deps build ## Open Guise on the built-in Demo environment
 		echo "On a desktop, run: make run. Headless, the CLI works: ./$(BIN) --help"; \
 		echo "Screenshot while it runs: DISPLAY=\$$(cat .tmp/display) import -window root shot.png"; \
 		mkdir -p .tmp; \
-		$(GUI_ENV) dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+		$(GUI_ENV) dbus-run-session -- $(XVFB) \
 			bash -c 'echo $$DISPLAY > .tmp/display; exec ./$(BIN)'; \
 	elif [ -z "$$DBUS_SESSION_BUS_ADDRESS" ]; then \
 		$(GUI_ENV) dbus-run-session -- ./$(BIN); \
@@ -118,7 +121,7 @@ test-keyring: ## The real Secret Service (gnome-keyring) in a private session bu
 test-e2e: build ## End-to-end: the real app under Xvfb in its own session bus
 	mkdir -p $(ARTIFACTS)
 	$(GUI_ENV) GUISE_BIN=$(CURDIR)/$(BIN) GUISE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
-		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+		dbus-run-session -- $(XVFB) \
 		go test -count=1 -tags e2e -timeout 10m ./e2e/
 
 # wails dev compiles the app itself (debug flags, tags from wails.json) and

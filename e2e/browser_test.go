@@ -46,6 +46,26 @@ func holds(cond func() bool) func() error {
 	}
 }
 
+// waitChromium waits until the real Chromium (the /usr/bin/chromium script
+// execs it) runs on profile and has started writing it: the CLI that
+// launched it has exited by then.
+func waitChromium(t *testing.T, profile string) {
+	t.Helper()
+	flag := "--user-data-dir=" + profile
+	poll(t, 20*time.Second, "Chromium runs with "+flag, holds(func() bool {
+		for _, exe := range chromiumUsing(flag) {
+			if exe == "/usr/lib/chromium/chromium" {
+				return true
+			}
+		}
+		return false
+	}))
+	poll(t, 20*time.Second, "Chromium writes "+profile, holds(func() bool {
+		_, err := os.Stat(filepath.Join(profile, "Local State"))
+		return err == nil
+	}))
+}
+
 // TestIsolatedBrowserWithDebianChromium opens an impersonation in a real
 // Chromium with a profile of its own, through the CLI, and closes it with
 // `guise stop` from another process: the browser quits and its profile goes.
@@ -112,21 +132,8 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 	if _, err := os.Stat(state); err != nil {
 		t.Fatalf("no state file: %v", err)
 	}
-	// The CLI has exited; the real Chromium (the wrapper execs it) runs on
-	// its own profile, and has started writing it.
 	flag := "--user-data-dir=" + profile
-	poll(t, 20*time.Second, "Chromium runs with "+flag, holds(func() bool {
-		for _, exe := range chromiumUsing(flag) {
-			if exe == "/usr/lib/chromium/chromium" {
-				return true
-			}
-		}
-		return false
-	}))
-	poll(t, 20*time.Second, "Chromium writes its profile", holds(func() bool {
-		_, err := os.Stat(filepath.Join(profile, "Local State"))
-		return err == nil
-	}))
+	waitChromium(t, profile)
 	// It followed the private launch page to the sign-in link: the Demo
 	// counts the impersonation as signed in.
 	poll(t, 20*time.Second, "Chromium signing in through the launch page", holds(func() bool { return demoStatus(t, addr, key, s.ProviderRef) == "active" }))
@@ -138,7 +145,9 @@ func TestIsolatedBrowserWithDebianChromium(t *testing.T) {
 	if len(profiles2) != 1 || profiles2[0] == profile {
 		t.Fatalf("second session's profiles: %v", profiles2)
 	}
-	poll(t, 20*time.Second, "the second Chromium runs", holds(func() bool { return len(chromiumUsing("--user-data-dir="+profiles2[0])) > 0 }))
+	// Up, not just launched: a browser still in its launcher script would
+	// test nothing below.
+	waitChromium(t, profiles2[0])
 
 	// Stop from another process: that session's Chromium quits, its profile goes, the other stays.
 	if out := g.ok(secret, "stop", s.ID); !strings.Contains(out, "Stopped") {
