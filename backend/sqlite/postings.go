@@ -405,8 +405,16 @@ const reindexMark = "sqlite/reindex"
 
 // reindexIfMarked rebuilds every environment's terms and posting lists from
 // its users when a migration asked for it, and clears the mark with them.
+// It looks for the mark before taking the write lock, as migrate reads the
+// version first: opening an up-to-date cache must not wait for a sync.
 func (d *DB) reindexIfMarked(ctx context.Context) error {
+	var marked bool
+	if err := d.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)", reindexMark).Scan(&marked); err != nil || !marked {
+		return err
+	}
 	return d.write(ctx, func(tx *sql.Tx) error {
+		// The DELETE's count, not the read above, decides: another process
+		// may have rebuilt the index while this one waited for the lock.
 		res, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", reindexMark)
 		if err != nil {
 			return err

@@ -89,6 +89,31 @@ func TestOpenFromEmptyAppliesEveryMigrationWithWAL(t *testing.T) {
 
 // TestMigratesForwardFromEveryEarlierVersion builds a database at each
 // earlier version with data in it, then opens it with this binary.
+// TestOpensWhileAnotherProcessWrites: a CLI command started during a sync's
+// long transaction opens the cache at once instead of queueing for the
+// write lock (and failing after the busy timeout).
+func TestOpensWhileAnotherProcessWrites(t *testing.T) {
+	ctx := context.Background()
+	writer := openTemp(t)
+	addEnv(t, writer, "shop")
+	// write begins IMMEDIATE: the lock is held from the start.
+	err := writer.write(ctx, func(*sql.Tx) error {
+		reader, err := Open(ctx, writer.Path)
+		if err != nil {
+			return fmt.Errorf("open during a write: %w", err)
+		}
+		defer reader.Close()
+		envs, err := reader.Environments(ctx)
+		if err != nil || len(envs) != 1 {
+			return fmt.Errorf("read during a write: %v %v", envs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestMigratesForwardFromEveryEarlierVersion(t *testing.T) {
 	names, err := migrations()
 	if err != nil {
