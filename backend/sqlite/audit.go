@@ -162,16 +162,12 @@ func (d *DB) CreateEnvironment(ctx context.Context, env guise.Environment, audit
 // UpdateEnvironment replaces an environment's base URL and settings.
 func (d *DB) UpdateEnvironment(ctx context.Context, env guise.Environment, audit guise.AuditRecord) error {
 	settings, _ := json.Marshal(env.Settings)
-	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE environments SET base_url = ?, settings = ? WHERE name = ?", env.BaseURL, string(settings), env.Name)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return guise.Errorf(guise.ENOTFOUND, "There is no environment %q. See: guise env list", env.Name)
-		}
-		return appendAudit(ctx, tx, audit)
-	}), "changing an environment")
+	changed, err := d.updateAudited(ctx, "changing an environment", audit,
+		"UPDATE environments SET base_url = ?, settings = ? WHERE name = ?", env.BaseURL, string(settings), env.Name)
+	if err == nil && !changed {
+		return guise.Errorf(guise.ENOTFOUND, "There is no environment %q. See: guise env list", env.Name)
+	}
+	return err
 }
 
 // DeleteEnvironment removes an environment and its cache; history stays.

@@ -49,6 +49,13 @@ func (g goneTerms) add(term string, rid int64) {
 	}
 }
 
+// unstage deletes, by rid, users' staged terms from env's stage.
+func (d *DB) unstage(ctx context.Context, tx *sql.Tx, env string) *batch {
+	b := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
+	b.prefix = []any{env}
+	return b
+}
+
 // mergeChunk is how many users' staged terms one statement sorts: the sort
 // holds them in memory (about 50 bytes a term), and smaller sorts are faster.
 const mergeChunk = 100000
@@ -111,6 +118,15 @@ func settleTerms(ctx context.Context, tx *sql.Tx, env string) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO index_levels (env, terms, recent) VALUES (?, ?, ?)
 		ON CONFLICT (env) DO UPDATE SET terms = excluded.terms, recent = excluded.recent`, env, main, recent)
 	return err
+}
+
+// settle ends a full pass of env: its staged terms merge into the index
+// (settleTerms) and its recent lists fold into the main ones (foldPostings).
+func (d *DB) settle(ctx context.Context, tx *sql.Tx, env string) error {
+	if err := settleTerms(ctx, tx, env); err != nil {
+		return err
+	}
+	return d.foldPostings(ctx, tx, env)
 }
 
 // mergeStaged moves env's staged terms into table (a level of the index) in

@@ -95,12 +95,9 @@ func byLevel(p postings, folded int64) [len(postingTables)]postings {
 	return out
 }
 
-// addPostings puts rids on env's lists, each in its level.
-func (d *DB) addPostings(ctx context.Context, tx *sql.Tx, env string, add postings) error {
-	folded, err := foldedRid(ctx, tx, env)
-	if err != nil {
-		return err
-	}
+// addPostings puts rids on env's lists, each in its level (folded is
+// foldedRid's).
+func (d *DB) addPostings(ctx context.Context, tx *sql.Tx, env string, folded int64, add postings) error {
 	for i, p := range byLevel(add, folded) {
 		if err := d.putPostings(ctx, tx, postingTables[i], env, p); err != nil {
 			return err
@@ -201,11 +198,10 @@ func (d *DB) foldPostings(ctx context.Context, tx *sql.Tx, env string) error {
 }
 
 // lastPostingRows reads the last row of each of table's lists, a statement
-// per 500 lists.
+// per lookupBatch lists.
 func lastPostingRows(ctx context.Context, tx *sql.Tx, table, env string, terms []string) (map[string][]int64, error) {
 	out := make(map[string][]int64, len(terms))
-	for from := 0; from < len(terms); from += 500 {
-		part := terms[from:min(from+500, len(terms))]
+	for part := range slices.Chunk(terms, lookupBatch) {
 		args := envArgs(env, part)
 		// A subquery per list, each one seek to the list's end.
 		rows, err := tx.QueryContext(ctx, "SELECT v.column1, (SELECT rids FROM "+table+" WHERE env = ?1 AND term = v.column1 ORDER BY first DESC LIMIT 1)"+
@@ -232,12 +228,9 @@ func lastPostingRows(ctx context.Context, tx *sql.Tx, table, env string, terms [
 	return out, nil
 }
 
-// removePostings takes rids off env's lists, each from its level.
-func removePostings(ctx context.Context, tx *sql.Tx, env string, del postings) error {
-	folded, err := foldedRid(ctx, tx, env)
-	if err != nil {
-		return err
-	}
+// removePostings takes rids off env's lists, each from its level (folded
+// is foldedRid's).
+func removePostings(ctx context.Context, tx *sql.Tx, env string, folded int64, del postings) error {
 	for i, p := range byLevel(del, folded) {
 		for _, t := range sortedTerms(p) {
 			if err := editPostings(ctx, tx, postingTables[i], env, t, nil, p[t]); err != nil {
@@ -454,35 +447,19 @@ func (d *DB) reindexIfMarked(ctx context.Context) error {
 }
 
 // reindexEnv stages the terms of env's users and fills their posting lists,
-// 10,000 users at a time, then merges the stage as a full pass's end does.
+// 10,000 users at a time, then settles them as a full pass's end does.
 func (d *DB) reindexEnv(ctx context.Context, tx *sql.Tx, env string) error {
+	folded, err := foldedRid(ctx, tx, env)
+	if err != nil {
+		return err
+	}
 	for after := int64(-1); ; {
-		rows, err := tx.QueryContext(ctx, "SELECT rid, email, name, orgs FROM users WHERE env = ? AND rid > ? ORDER BY rid LIMIT 10000", env, after)
+		page, err := queryStored(ctx, tx, "env = ? AND rid > ? ORDER BY rid LIMIT 10000", env, after)
 		if err != nil {
 			return err
 		}
-		var page []stored
-		for rows.Next() {
-			var r stored
-			if err := rows.Scan(&r.rid, &r.email, &r.name, &r.orgs); err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		if len(page) == 0 {
-			n, err := mergeStaged(ctx, tx, env, "user_terms")
-			if err != nil {
-				return err
-			}
-			if err := countTerms(ctx, tx, env, n, 0); err != nil {
-				return err
-			}
-			return d.foldPostings(ctx, tx, env)
+			return d.settle(ctx, tx, env)
 		}
 		stage := d.newBatch(ctx, tx, "INSERT INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
 		lists := postings{}
@@ -496,7 +473,7 @@ func (d *DB) reindexEnv(ctx context.Context, tx *sql.Tx, env string) error {
 		if err := stage.flush(); err != nil {
 			return err
 		}
-		if err := d.addPostings(ctx, tx, env, lists); err != nil {
+		if err := d.addPostings(ctx, tx, env, folded, lists); err != nil {
 			return err
 		}
 		after = page[len(page)-1].rid

@@ -330,8 +330,7 @@ func (d *DB) queryRows(ctx context.Context, query string, args ...any) ([]guise.
 // user there is skipped).
 func (d *DB) usersByRid(ctx context.Context, env string, rids []int64) ([]guise.User, error) {
 	byRid := make(map[int64]guise.User, len(rids))
-	for from := 0; from < len(rids); from += 500 {
-		part := rids[from:min(from+500, len(rids))]
+	for part := range slices.Chunk(rids, lookupBatch) {
 		args := envArgs(env, part)
 		// "+env": look up each rid; never walk the environment's users.
 		users, got, err := d.queryRows(ctx, "SELECT "+userCols+" FROM users WHERE +env = ? AND rid IN (?"+strings.Repeat(",?", len(part)-1)+")", args...)

@@ -34,10 +34,7 @@ func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, stat
 			return err
 		}
 		if state.Cursor == "" {
-			if err := settleTerms(ctx, tx, env); err != nil {
-				return err
-			}
-			if err := d.foldPostings(ctx, tx, env); err != nil {
+			if err := d.settle(ctx, tx, env); err != nil {
 				return err
 			}
 		}
@@ -50,6 +47,25 @@ func (d *DB) SaveUsers(ctx context.Context, env string, users []guise.User, stat
 type stored struct {
 	rid               int64
 	name, email, orgs string
+}
+
+// queryStored reads the users matching where (a condition on users, and
+// what may follow it) as stored.
+func queryStored(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]stored, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT rid, name, email, orgs FROM users WHERE "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []stored
+	for rows.Next() {
+		var s stored
+		if err := rows.Scan(&s.rid, &s.name, &s.email, &s.orgs); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guise.User, gen int64, stage bool) error {
@@ -86,8 +102,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		}
 	}
 	if staged {
-		unstage := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
-		unstage.prefix = []any{env}
+		unstage := d.unstage(ctx, tx, env)
 		for _, u := range page {
 			if o, ok := old[u.ID]; ok {
 				unstage.add(o.rid)
@@ -104,9 +119,7 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	termRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_recent (env, term, rid) VALUES ", 3, "")
 	stageRows := d.newBatch(ctx, tx, "INSERT OR IGNORE INTO user_terms_stage (env, rid, terms) VALUES ", 3, "")
 	gone := d.goneTerms(ctx, tx, env)
-	orgRows := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
-		" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
-	orgSeen := map[string]bool{}
+	orgRows := d.orgUpserts(ctx, tx, env)
 	join, leave := postings{}, postings{}
 
 	for i, u := range page {
@@ -133,36 +146,33 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 		} else {
 			wasTerms, wasLists := userTerms(o.name, o.email, decodeOrgs(o.orgs))
 			for _, t := range wasLists {
-				if !contains(lists, t) {
+				if !slices.Contains(lists, t) {
 					leave.put(t, rid)
 				}
 			}
 			for _, t := range lists {
-				if !contains(wasLists, t) {
+				if !slices.Contains(wasLists, t) {
 					join.put(t, rid)
 				}
 			}
 			for _, t := range wasTerms {
-				if !contains(terms, t) {
+				if !slices.Contains(terms, t) {
 					gone.add(t, rid)
 				}
 			}
 			for _, t := range terms {
 				// Unchanged terms are in the index already, unless they
 				// were staged (and just unstaged above).
-				if staged || !contains(wasTerms, t) {
+				if staged || !slices.Contains(wasTerms, t) {
 					termRows.add(env, t, rid)
 				}
 			}
 		}
 		for _, org := range u.Orgs {
-			if !orgSeen[org.ID] {
-				orgSeen[org.ID] = true
-				orgRows.add(env, org.ID, org.Name)
-			}
+			orgRows.put(org)
 		}
 	}
-	for _, b := range append(gone[:], userRows, termRows, stageRows, orgRows) {
+	for _, b := range append(gone[:], userRows, termRows, stageRows, orgRows.batch) {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -170,10 +180,14 @@ func (d *DB) saveUsers(ctx context.Context, tx *sql.Tx, env string, users []guis
 	if err := countTerms(ctx, tx, env, -gone[0].affected, termRows.affected-gone[1].affected); err != nil {
 		return err
 	}
-	if err := removePostings(ctx, tx, env, leave); err != nil {
+	folded, err := foldedRid(ctx, tx, env)
+	if err != nil {
 		return err
 	}
-	return d.addPostings(ctx, tx, env, join)
+	if err := removePostings(ctx, tx, env, folded, leave); err != nil {
+		return err
+	}
+	return d.addPostings(ctx, tx, env, folded, join)
 }
 
 // derived is what a user's row and index entries hold, derived from the
@@ -201,8 +215,7 @@ func deriveRows(page []guise.User, stage bool) *derivedRows {
 	ready := make(chan []derived, (len(page)+rowChunk-1)/rowChunk)
 	go func() {
 		defer close(ready)
-		for from := 0; from < len(page); from += rowChunk {
-			chunk := page[from:min(from+rowChunk, len(page))]
+		for chunk := range slices.Chunk(page, rowChunk) {
 			rows := make([]derived, len(chunk))
 			for i, u := range chunk {
 				rows[i] = deriveRow(u, stage)
@@ -246,8 +259,7 @@ func packTerms(terms []string) string {
 // storedUsers reads the previous version of the page's users that are cached.
 func storedUsers(ctx context.Context, tx *sql.Tx, env string, page []guise.User) (map[string]stored, error) {
 	out := map[string]stored{}
-	for from := 0; from < len(page); from += 500 {
-		chunk := page[from:min(from+500, len(page))]
+	for chunk := range slices.Chunk(page, lookupBatch) {
 		ids := make([]string, len(chunk))
 		for i, u := range chunk {
 			ids[i] = u.ID
@@ -273,6 +285,10 @@ func storedUsers(ctx context.Context, tx *sql.Tx, env string, page []guise.User)
 	}
 	return out, nil
 }
+
+// lookupBatch is how many keys one lookup statement binds (its IN or VALUES
+// list), well under SQLite's limit of variables.
+const lookupBatch = 500
 
 // envArgs are the arguments of a query on env's rows with some of vals.
 func envArgs[T any](env string, vals []T) []any {
@@ -366,7 +382,7 @@ func userTerms(name, email string, orgs []guise.Org) (terms, lists []string) {
 		tails = tails[1:]
 	}
 	add := func(t string) {
-		if !contains(terms, t) && !contains(lists, t) {
+		if !slices.Contains(terms, t) && !slices.Contains(lists, t) {
 			lists = append(lists, t)
 		}
 	}
@@ -405,45 +421,18 @@ func words(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // SweepUsers deletes the users of env that the full pass of generation gen
 // did not see: they were deleted at the provider. Their sessions stay in
 // the history. It returns how many were removed.
 func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error) {
 	var n int
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT rid, id, name, email, orgs FROM users WHERE env = ? AND gen < ?", env, gen)
+		all, err := queryStored(ctx, tx, "env = ? AND gen < ?", env, gen)
 		if err != nil {
 			return err
 		}
-		type gone struct {
-			stored
-			id string
-		}
-		var all []gone
-		for rows.Next() {
-			var g gone
-			if err := rows.Scan(&g.rid, &g.id, &g.name, &g.email, &g.orgs); err != nil {
-				rows.Close()
-				return err
-			}
-			all = append(all, g)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		terms := d.goneTerms(ctx, tx, env)
-		staged := d.newBatch(ctx, tx, "DELETE FROM user_terms_stage WHERE env = ? AND rid IN (VALUES ", 1, ")")
-		staged.prefix = []any{env}
+		staged := d.unstage(ctx, tx, env)
 		users := d.newBatch(ctx, tx, "DELETE FROM users WHERE rid IN (VALUES ", 1, ")")
 		lists := postings{}
 		for _, g := range all {
@@ -465,7 +454,11 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 		if err := countTerms(ctx, tx, env, -terms[0].affected, -terms[1].affected); err != nil {
 			return err
 		}
-		if err := removePostings(ctx, tx, env, lists); err != nil {
+		folded, err := foldedRid(ctx, tx, env)
+		if err != nil {
+			return err
+		}
+		if err := removePostings(ctx, tx, env, folded, lists); err != nil {
 			return err
 		}
 		n = len(all)
@@ -477,17 +470,33 @@ func (d *DB) SweepUsers(ctx context.Context, env string, gen int64) (int, error)
 // SaveOrgs upserts organizations.
 func (d *DB) SaveOrgs(ctx context.Context, env string, orgs []guise.Org) error {
 	return internal(d.write(ctx, func(tx *sql.Tx) error {
-		b := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
-			" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
-		seen := map[string]bool{}
+		b := d.orgUpserts(ctx, tx, env)
 		for _, o := range orgs {
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				b.add(env, o.ID, o.Name)
-			}
+			b.put(o)
 		}
 		return b.flush()
 	}), "saving organizations")
+}
+
+// orgUpserts saves env's organizations, each once (a page names the same
+// organization for many of its users), renaming those whose name changed.
+type orgUpserts struct {
+	*batch
+	env  string
+	seen map[string]bool
+}
+
+func (d *DB) orgUpserts(ctx context.Context, tx *sql.Tx, env string) orgUpserts {
+	b := d.newBatch(ctx, tx, "INSERT INTO organizations (env, id, name) VALUES ", 3,
+		" ON CONFLICT (env, id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name")
+	return orgUpserts{batch: b, env: env, seen: map[string]bool{}}
+}
+
+func (o orgUpserts) put(org guise.Org) {
+	if !o.seen[org.ID] {
+		o.seen[org.ID] = true
+		o.add(o.env, org.ID, org.Name)
+	}
 }
 
 // SyncState returns the environment's sync state (zero when never synced).

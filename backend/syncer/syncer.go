@@ -349,7 +349,7 @@ func (s *Syncer) Run(ctx context.Context, env string, prov guise.Provider, opts 
 	if err := s.Store.SaveSyncState(ctx, state); err != nil {
 		return fail(err)
 	}
-	p.Done, p.ETASeconds = true, 0
+	p.Done = true
 	s.estimate(&p, start)
 	p.ETASeconds = 0
 	report(p)
