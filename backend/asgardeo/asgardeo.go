@@ -249,15 +249,15 @@ func (p *Provider) Check(ctx context.Context) []guise.CheckResult {
 	}
 	out = append(out, sc)
 
-	n, err := p.CountUsers(ctx)
-	if err != nil {
+	var first scimList
+	if err := p.c.api(ctx, "GET", "/scim2/Users", url.Values{"startIndex": {"1"}, "count": {"1"}}, &first, "counting users (SCIM)"); err != nil {
 		return append(out, guise.CheckResult{Name: "Users", Detail: guise.ErrorMessage(err)})
 	}
+	n := first.TotalResults
 	pages := (n + pageSize - 1) / pageSize
 	out = append(out, guise.CheckResult{Name: "Users", OK: true, Detail: fmt.Sprintf("%d users; a full sync reads %d SCIM page(s) and each user's organizations, paced at %s", n, pages, p.pace())})
 
-	var first scimList
-	if err := p.c.api(ctx, "GET", "/scim2/Users", url.Values{"startIndex": {"1"}, "count": {"1"}}, &first, "reading a user"); err == nil && len(first.Resources) > 0 {
+	if len(first.Resources) > 0 {
 		id := first.Resources[0].ID
 		orgs := guise.CheckResult{Name: "Organizations", OK: true, Detail: "available: users come with their shared organizations"}
 		if err := p.c.api(ctx, "GET", "/api/server/v1/users/"+url.PathEscape(id)+"/shared-organizations", url.Values{"limit": {"1"}}, nil, "reading a user's organizations"); err != nil {

@@ -165,8 +165,7 @@ func TestRateLimitAndCredentialErrors(t *testing.T) {
 	}
 	f.Throttle(100)
 	_, err := p.ListUsers(ctx, "", time.Time{})
-	var ra interface{ RetryAfter() time.Duration }
-	if guise.ErrorCode(err) != guise.ERATELIMIT || !asRetry(err, &ra) || ra.RetryAfter() <= 0 {
+	if guise.ErrorCode(err) != guise.ERATELIMIT || guise.RetryAfter(err) <= 0 {
 		t.Fatalf("rate limited for good: %v", err)
 	}
 	f.Throttle(0)
@@ -204,21 +203,6 @@ func TestRateLimitAndCredentialErrors(t *testing.T) {
 	if page, err := ps.ListUsers(ctx, "", time.Time{}); err != nil || len(page.Users) != 1 || len(page.Users[0].Orgs) != 0 {
 		t.Fatalf("without the organizations scope users sync without organizations: %+v %v", page, err)
 	}
-}
-
-func asRetry(err error, ra *interface{ RetryAfter() time.Duration }) bool {
-	for e := err; e != nil; {
-		if r, ok := e.(interface{ RetryAfter() time.Duration }); ok {
-			*ra = r
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
 }
 
 func checkText(res []guise.CheckResult) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -96,10 +95,8 @@ func (c *Client) Token(ctx context.Context) (string, []string, error) {
 		return "", nil, err
 	}
 	c.tok = tok
-	c.scopes = strings.Fields(fmt.Sprint(tok.Extra("scope")))
-	if tok.Extra("scope") == nil {
-		c.scopes = nil
-	}
+	scope, _ := tok.Extra("scope").(string)
+	c.scopes = strings.Fields(scope)
 	return tok.AccessToken, c.scopes, nil
 }
 
@@ -232,7 +229,7 @@ func (c *Client) Revoke(ctx context.Context, token, hint string) error {
 	case resp.StatusCode == http.StatusUnauthorized || strings.Contains(string(body), "invalid_client"):
 		return guise.Errorf(guise.EUNAUTHORIZED, "Asgardeo (%s) rejected the application's credentials at the revoke endpoint (HTTP %d); check the client secret.", c.host(), resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: c.backoff}, "Asgardeo is rate-limiting the revoke endpoint; Guise will try again.")
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: c.backoff}, "Asgardeo is rate-limiting the revoke endpoint; Guise will try again.")
 	case resp.StatusCode >= 500:
 		return guise.Errorf(guise.EUNAVAILABLE, "Asgardeo's revoke endpoint failed (HTTP %d); Guise will try again.", resp.StatusCode)
 	default:

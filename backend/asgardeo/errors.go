@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
 	"golang.org/x/oauth2"
@@ -45,18 +44,6 @@ func (e *APIError) said() string {
 	return s
 }
 
-// RateLimitError is the cause inside an ERATELIMIT error. Asgardeo sends no
-// Retry-After, so the wait is the client's own backoff; the syncer reads it
-// through RetryAfter.
-type RateLimitError struct{ Wait time.Duration }
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("asgardeo: rate limited; retry after %s", e.Wait)
-}
-
-// RetryAfter reports the wait.
-func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
-
 // apiError maps a non-2xx answer of the REST or SCIM APIs to a domain error
 // whose message says what happened and what to do.
 func (c *Client) apiError(status int, body []byte, what string) error {
@@ -78,7 +65,7 @@ func (c *Client) apiError(status int, body []byte, what string) error {
 	case status == http.StatusNotFound:
 		return guise.Wrap(guise.ENOTFOUND, e, "Asgardeo found nothing while %s: %s", what, e.said())
 	case status == http.StatusTooManyRequests:
-		return guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: c.backoff}, "Asgardeo is rate-limiting requests from this address (200 a minute per API); try again in a minute.")
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: c.backoff}, "Asgardeo is rate-limiting requests from this address (200 a minute per API); try again in a minute.")
 	case status == http.StatusBadRequest:
 		return guise.Wrap(guise.EPROVIDER, e, "Asgardeo refused the request as invalid while %s: %s", what, e.said())
 	case status >= 500:
@@ -117,7 +104,7 @@ func (c *Client) oauthError(err error, grant string) error {
 	low := strings.ToLower(code + " " + desc)
 	switch {
 	case status == http.StatusTooManyRequests:
-		return guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: c.backoff}, "Asgardeo is rate-limiting token requests from this address; try again in a minute.")
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: c.backoff}, "Asgardeo is rate-limiting token requests from this address; try again in a minute.")
 	case status >= 500:
 		return guise.Wrap(guise.EUNAVAILABLE, re, "Asgardeo failed to issue a token (HTTP %d); try again shortly.", status)
 	case code == "invalid_client" || status == http.StatusUnauthorized:

@@ -13,8 +13,7 @@ import (
 
 // keySet is the organization's signing keys, from /oauth2/jwks.
 type keySet struct {
-	set     jose.JSONWebKeySet
-	fetched time.Time
+	set jose.JSONWebKeySet
 }
 
 // tokenClaims are the claims Guise checks in Asgardeo's JWTs.
@@ -68,7 +67,7 @@ func (p *Provider) keys(ctx context.Context, refresh bool) (jose.JSONWebKeySet, 
 	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) == 0 {
 		return jose.JSONWebKeySet{}, guise.Errorf(guise.EPROVIDER, "Asgardeo's signing keys at %s/oauth2/jwks could not be read, so Guise cannot check the tokens it issues. Nothing was started.", p.c.base)
 	}
-	p.jwks = &keySet{set: set, fetched: p.now()}
+	p.jwks = &keySet{set: set}
 	return set, nil
 }
 

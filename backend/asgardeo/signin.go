@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -46,9 +46,7 @@ func (p *Provider) signIn(ctx context.Context, userID string) (callback, error) 
 		oauth2.SetAuthURLParam("nonce", nonce))
 
 	got := make(chan url.Values, 1)
-	var once sync.Once
-	used := false
-	var mu sync.Mutex
+	var used atomic.Bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("/callback", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -63,11 +61,7 @@ func (p *Provider) signIn(ctx context.Context, userID string) (callback, error) 
 			fmt.Fprint(w, fragmentRelay)
 			return
 		}
-		mu.Lock()
-		first := !used
-		used = true
-		mu.Unlock()
-		if !first {
+		if used.Swap(true) {
 			w.WriteHeader(http.StatusGone)
 			fmt.Fprint(w, page("This sign-in link was already used", "Start the impersonation again from Guise."))
 			return
@@ -81,7 +75,7 @@ func (p *Provider) signIn(ctx context.Context, userID string) (callback, error) 
 		default:
 			fmt.Fprint(w, page("Signed in", "Guise is checking the tokens and opens the session next. You can close this tab."))
 		}
-		once.Do(func() { got <- q })
+		got <- q
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()

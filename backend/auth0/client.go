@@ -146,7 +146,7 @@ func (c *Client) call(ctx context.Context, method, u, bearer string, body, out a
 		if resp.status == http.StatusTooManyRequests {
 			wait := c.rateWait(resp.header)
 			if attempt >= c.Retries {
-				return nil, guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: wait},
+				return nil, guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: wait},
 					"Auth0 is rate-limiting tenant %s; Guise waited %d times. Try again in %s.", c.domain, c.Retries, guise.FormatDuration(wait))
 			}
 			if err := c.sleep(ctx, wait); err != nil {

@@ -52,17 +52,6 @@ func (e *APIError) pagingCap() bool {
 	return e.StatusCode == http.StatusBadRequest && strings.Contains(e.Message, "first 1000")
 }
 
-// RateLimitError is the cause inside an ERATELIMIT error: how long Auth0
-// asked us to wait. The syncer finds it through its RetryAfter method.
-type RateLimitError struct{ Wait time.Duration }
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("auth0: rate limited; retry after %s", e.Wait)
-}
-
-// RetryAfter reports the wait.
-func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
-
 // apiError maps a non-2xx Management API answer to a domain error whose
 // message says what happened and what to do.
 func apiError(resp *response, domain string) error {
@@ -110,7 +99,7 @@ func (c *Client) tokenError(resp *response, who string) error {
 	case resp.status == http.StatusNotFound:
 		return guise.Wrap(guise.EUNAVAILABLE, cause, "There is no Auth0 tenant at %s (HTTP 404 from /oauth/token). Check the domain.", c.base)
 	case resp.status == http.StatusTooManyRequests:
-		return guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: c.rateWait(resp.header)}, "Auth0 is rate-limiting token requests for %s; try again shortly.", c.domain)
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: c.rateWait(resp.header)}, "Auth0 is rate-limiting token requests for %s; try again shortly.", c.domain)
 	case resp.status >= 500:
 		return guise.Wrap(guise.EUNAVAILABLE, cause, "Auth0 failed to issue a token (HTTP %d); try again shortly.", resp.status)
 	default:

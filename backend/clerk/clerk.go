@@ -87,11 +87,11 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // per instance (100 requests per 10 s in development, 1,000 in production):
 // a sync makes one membership call per user, which a development instance
 // would otherwise answer with a 429 every few seconds.
-func pacer(dev bool) (*rate.Limiter, rate.Limit, int) {
+func pacer(dev bool) (rate.Limit, int) {
 	if dev {
-		return rate.NewLimiter(rate.Inf, 0), 9, 10
+		return 9, 10
 	}
-	return rate.NewLimiter(rate.Inf, 0), 90, 100
+	return 90, 100
 }
 
 // New builds the provider of env, a Clerk environment, with its secret key.
@@ -139,8 +139,8 @@ func New(env guise.Environment, secret string, opts ...Option) (*Provider, error
 	// No client timeout: it would also cut the waits for Retry-After; the
 	// transport bounds each attempt and the caller's context the whole call.
 	dev := strings.HasPrefix(secret, "sk_test_")
-	limit, published, burst := pacer(dev)
-	tr := &transport{next: o.base, limit: limit, published: published, burst: burst, retries: o.retries, maxWait: o.maxWait, sleep: o.sleep}
+	published, burst := pacer(dev)
+	tr := &transport{next: o.base, limit: rate.NewLimiter(rate.Inf, 0), published: published, burst: burst, retries: o.retries, maxWait: o.maxWait, sleep: o.sleep}
 	hc := &http.Client{Transport: tr}
 	cfg := &sdk.ClientConfig{BackendConfig: sdk.BackendConfig{HTTPClient: hc, URL: sdk.String(base), Key: sdk.String(secret)}}
 	return &Provider{

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,21 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	sdk "github.com/clerk/clerk-sdk-go/v2"
 
 	"github.com/guiseapp/guise/backend/guise"
 )
-
-// RetryAfterError is the cause inside an ERATELIMIT error: how long Clerk
-// asked to wait. The syncer finds it through its RetryAfter method.
-type RetryAfterError struct{ Wait time.Duration }
-
-func (e *RetryAfterError) Error() string {
-	return fmt.Sprintf("clerk: rate limited; retry after %s", e.Wait)
-}
-
-// RetryAfter reports the wait.
-func (e *RetryAfterError) RetryAfter() time.Duration { return e.Wait }
 
 // statusError is an error answer without Clerk's error envelope (a proxy's
 // HTML page, an empty 502): the SDK would lose its status, so the transport
@@ -201,7 +191,7 @@ func (p *Provider) mapErr(ctx context.Context, err error, what string) error {
 		}
 		return e
 	case status == http.StatusTooManyRequests:
-		return guise.Wrap(guise.ERATELIMIT, &RetryAfterError{Wait: wait},
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: wait},
 			"Clerk is rate-limiting the requests of %s; try again in %s.", p.env, guise.FormatDuration(max(wait, time.Second)))
 	case status >= 500:
 		return guise.Wrap(guise.EUNAVAILABLE, cause, "Clerk failed (HTTP %d) when asked to %s; try again shortly.", status, what)

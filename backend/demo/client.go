@@ -62,27 +62,6 @@ func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// RetryAfterError is the cause inside an ERATELIMIT *guise.Error: how long
-// the server asked us to wait.
-type RetryAfterError struct{ Wait time.Duration }
-
-func (e *RetryAfterError) Error() string { return fmt.Sprintf("rate limited; retry after %s", e.Wait) }
-
-// RetryAfter reports the wait.
-func (e *RetryAfterError) RetryAfter() time.Duration { return e.Wait }
-
-// RetryAfter returns how long to wait before retrying after err, or 0 when
-// err carries no such advice. It recognises any cause with a
-// RetryAfter() time.Duration method, so callers that must not import this
-// package can check for that interface themselves.
-func RetryAfter(err error) time.Duration {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return ra.RetryAfter()
-	}
-	return 0
-}
-
 // Health returns nil when a guise-demo server answers at the base URL.
 func (c *Client) Health(ctx context.Context) error {
 	var h struct {
@@ -281,7 +260,7 @@ func statusError(resp *http.Response, data []byte) error {
 		return guise.Wrap(guise.ENOTFOUND, cause, "%s", body.Message)
 	case code == http.StatusTooManyRequests:
 		wait := parseRetryAfter(resp.Header.Get("Retry-After"))
-		return guise.Wrap(guise.ERATELIMIT, &RetryAfterError{Wait: wait},
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: wait},
 			"The demo server asked Guise to slow down; retry in %s.", guise.FormatDuration(wait))
 	case code == http.StatusUnprocessableEntity && body.Code == codeSuspended:
 		return &guise.Error{Code: guise.EREFUSED, Rule: guise.RuleSuspended, Message: body.Message, Err: cause}

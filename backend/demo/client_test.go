@@ -166,8 +166,8 @@ func TestClientRateLimited(t *testing.T) {
 	}
 	_, err := c.GetUser(context.Background(), "user_000001")
 	ge := wantCode(t, err, guise.ERATELIMIT, s.APIKey())
-	if RetryAfter(err) != time.Second || !strings.Contains(ge.Message, "1s") {
-		t.Fatalf("retry after %s, message %q", RetryAfter(err), ge.Message)
+	if guise.RetryAfter(err) != time.Second || !strings.Contains(ge.Message, "1s") {
+		t.Fatalf("retry after %s, message %q", guise.RetryAfter(err), ge.Message)
 	}
 
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -176,10 +176,10 @@ func TestClientRateLimited(t *testing.T) {
 	}))
 	defer fake.Close()
 	_, err = newTestClient(t, fake.URL, "k").ListUsers(context.Background(), "", time.Time{})
-	if ge := wantCode(t, err, guise.ERATELIMIT); RetryAfter(err) != 7*time.Second || !strings.Contains(ge.Message, "7s") {
-		t.Fatalf("retry after %s, message %q", RetryAfter(err), ge.Message)
+	if ge := wantCode(t, err, guise.ERATELIMIT); guise.RetryAfter(err) != 7*time.Second || !strings.Contains(ge.Message, "7s") {
+		t.Fatalf("retry after %s, message %q", guise.RetryAfter(err), ge.Message)
 	}
-	if RetryAfter(errors.New("other")) != 0 || RetryAfter(nil) != 0 {
+	if guise.RetryAfter(errors.New("other")) != 0 || guise.RetryAfter(nil) != 0 {
 		t.Fatal("RetryAfter of an unrelated error is not 0")
 	}
 }

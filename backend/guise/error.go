@@ -7,6 +7,7 @@ package guise
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes carried to the window and the CLI. They are stable strings: the
@@ -101,4 +102,24 @@ func AsError(err error) *Error {
 		return e
 	}
 	return &Error{Code: EINTERNAL, Message: ErrorMessage(err), Err: err}
+}
+
+// RetryAfterError is the cause inside an adapter's ERATELIMIT error: how
+// long the provider asked to wait (Retry-After, a reset time, or the
+// adapter's own backoff).
+type RetryAfterError struct{ Wait time.Duration }
+
+func (e *RetryAfterError) Error() string { return fmt.Sprintf("rate limited; retry after %s", e.Wait) }
+
+// RetryAfter reports the wait.
+func (e *RetryAfterError) RetryAfter() time.Duration { return e.Wait }
+
+// RetryAfter returns how long to wait before retrying after err, or 0 when
+// err carries no such advice: any cause with a RetryAfter method.
+func RetryAfter(err error) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
 }

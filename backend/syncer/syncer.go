@@ -140,10 +140,6 @@ func (s *Syncer) pace(ctx context.Context, lim *rate.Limiter, prov guise.Provide
 	return nil
 }
 
-// retryAfter is implemented by an adapter's rate-limit cause that carries
-// the wait the provider asked for (Retry-After or a reset time).
-type retryAfter interface{ RetryAfter() time.Duration }
-
 // call makes one paced provider call, retrying until it succeeds, fails for
 // good, or retries run out. throttled counts the 429s.
 func (s *Syncer) call(ctx context.Context, lim *rate.Limiter, prov guise.Provider, throttled *atomic.Int64, fn func() error) error {
@@ -161,9 +157,8 @@ func (s *Syncer) call(ctx context.Context, lim *rate.Limiter, prov guise.Provide
 			return err
 		}
 		d := wait
-		var ra retryAfter
-		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
-			d = ra.RetryAfter()
+		if ra := guise.RetryAfter(err); ra > 0 {
+			d = ra
 		}
 		if err := s.sleep(ctx, d); err != nil {
 			return guise.Wrap(guise.ECANCELED, err, "The sync was canceled; what was fetched so far is kept.")

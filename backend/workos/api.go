@@ -82,11 +82,8 @@ type Event struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Event names Guise reads.
-const (
-	EventSessionCreated = "session.created"
-	EventSessionRevoked = "session.revoked"
-)
+// EventSessionCreated is the event name Guise reads.
+const EventSessionCreated = "session.created"
 
 // PageSize is the largest page WorkOS lists (assumed for users, documented
 // for events).
@@ -94,7 +91,6 @@ const PageSize = 100
 
 // ListUsersParams filter GET /user_management/users.
 type ListUsersParams struct {
-	Email string
 	After string
 	Limit int
 	Order string // asc or desc (WorkOS's default)
@@ -109,9 +105,6 @@ func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (List[User], 
 	}
 	if p.After != "" {
 		q.Set("after", p.After)
-	}
-	if p.Email != "" {
-		q.Set("email", p.Email)
 	}
 	var out List[User]
 	err := c.do(ctx, http.MethodGet, "/user_management/users", q, nil, &out, "list users")
@@ -152,14 +145,13 @@ type ListEventsParams struct {
 	Events     []string // required by WorkOS: at least one event name
 	RangeStart time.Time
 	After      string
-	Limit      int
 	Order      string
 }
 
 // ListEvents returns one page of events. The filter is sent as repeated
 // events= parameters, as the current SDK does.
 func (c *Client) ListEvents(ctx context.Context, p ListEventsParams) (List[Event], error) {
-	q := url.Values{"events": p.Events, "limit": {strconv.Itoa(limitOr(p.Limit))}}
+	q := url.Values{"events": p.Events, "limit": {strconv.Itoa(PageSize)}}
 	if !p.RangeStart.IsZero() {
 		q.Set("range_start", p.RangeStart.UTC().Format(time.RFC3339))
 	}

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -213,9 +212,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
-}
-
-// errorf is a shorthand for messages naming the environment.
-func (c *Client) errorf(code string, cause error, format string, args ...any) *guise.Error {
-	return guise.Wrap(code, cause, "%s", fmt.Sprintf(format, args...))
 }

@@ -62,17 +62,6 @@ func (e *APIError) said() string {
 	return m
 }
 
-// RateLimitError is the cause inside an ERATELIMIT error; the syncer finds
-// the wait through its RetryAfter method.
-type RateLimitError struct{ Wait time.Duration }
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("workos: rate limited; retry after %s", e.Wait)
-}
-
-// RetryAfter reports the wait.
-func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
-
 // parseAPIError reads an error answer. A body that is not WorkOS's (a
 // proxy's HTML page) still has its status.
 func parseAPIError(resp *response, now time.Time) *APIError {
@@ -121,15 +110,15 @@ func (c *Client) mapError(e *APIError, what string, retries int) error {
 	}
 	switch s := e.Status; {
 	case s == http.StatusUnauthorized:
-		return c.errorf(guise.EUNAUTHORIZED, e, "WorkOS rejected the API key of %s: it is wrong, revoked, or belongs to another environment. Copy a secret key (sk_…) of this environment from WorkOS Dashboard → API Keys and add the environment again.", c.env)
+		return guise.Wrap(guise.EUNAUTHORIZED, e, "WorkOS rejected the API key of %s: it is wrong, revoked, or belongs to another environment. Copy a secret key (sk_…) of this environment from WorkOS Dashboard → API Keys and add the environment again.", c.env)
 	case s == http.StatusForbidden && strings.Contains(what, "event"):
-		return c.errorf(guise.EUNAUTHORIZED, e, "The WorkOS API key of %s lacks the Events permission, so Guise cannot %s. Give the key read access to Events in WorkOS Dashboard → API Keys.%s", c.env, what, said)
+		return guise.Wrap(guise.EUNAUTHORIZED, e, "The WorkOS API key of %s lacks the Events permission, so Guise cannot %s. Give the key read access to Events in WorkOS Dashboard → API Keys.%s", c.env, what, said)
 	case s == http.StatusForbidden:
-		return c.errorf(guise.EUNAUTHORIZED, e, "WorkOS did not allow Guise to %s in %s: the API key lacks the permission.%s", what, c.env, said)
+		return guise.Wrap(guise.EUNAUTHORIZED, e, "WorkOS did not allow Guise to %s in %s: the API key lacks the permission.%s", what, c.env, said)
 	case s == http.StatusNotFound:
-		return c.errorf(guise.ENOTFOUND, e, "WorkOS found nothing when asked to %s in %s.%s", what, c.env, said)
+		return guise.Wrap(guise.ENOTFOUND, e, "WorkOS found nothing when asked to %s in %s.%s", what, c.env, said)
 	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
-		return c.errorf(guise.EPROVIDER, e, "WorkOS refused to %s in %s as invalid.%s", what, c.env, said)
+		return guise.Wrap(guise.EPROVIDER, e, "WorkOS refused to %s in %s as invalid.%s", what, c.env, said)
 	case s == http.StatusTooManyRequests:
 		how := "Guise waited as asked"
 		if e.RetryAfter > c.MaxWait {
@@ -137,11 +126,11 @@ func (c *Client) mapError(e *APIError, what string, retries int) error {
 		} else if retries > 0 {
 			how = fmt.Sprintf("Guise waited %d times", retries)
 		}
-		return guise.Wrap(guise.ERATELIMIT, &RateLimitError{Wait: e.RetryAfter},
+		return guise.Wrap(guise.ERATELIMIT, &guise.RetryAfterError{Wait: e.RetryAfter},
 			"WorkOS is rate-limiting %s (reads are capped at 1,000 per 10 seconds) and %s. Try again in %s.", c.env, how, guise.FormatDuration(e.RetryAfter))
 	case s >= 500:
-		return c.errorf(guise.EUNAVAILABLE, e, "WorkOS failed (HTTP %d) when asked to %s, also after %d retries; try again shortly.", s, what, retries)
+		return guise.Wrap(guise.EUNAVAILABLE, e, "WorkOS failed (HTTP %d) when asked to %s, also after %d retries; try again shortly.", s, what, retries)
 	default:
-		return c.errorf(guise.EPROVIDER, e, "WorkOS answered HTTP %d when asked to %s, which Guise does not expect.%s", s, what, said)
+		return guise.Wrap(guise.EPROVIDER, e, "WorkOS answered HTTP %d when asked to %s, which Guise does not expect.%s", s, what, said)
 	}
 }

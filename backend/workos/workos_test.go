@@ -127,8 +127,7 @@ func TestRetriesHonourRetryAfterAndBackOff(t *testing.T) {
 	// Bounded: after 3 retries the 429 is reported, with the wait, in plain words.
 	f.Throttle(10, 7)
 	_, err := p.Client().ListUsers(ctx, workos.ListUsersParams{})
-	var ra interface{ RetryAfter() time.Duration }
-	if guise.ErrorCode(err) != guise.ERATELIMIT || !errors.As(err, &ra) || ra.RetryAfter() != 7*time.Second ||
+	if guise.ErrorCode(err) != guise.ERATELIMIT || guise.RetryAfter(err) != 7*time.Second ||
 		!strings.Contains(guise.ErrorMessage(err), "1,000 per 10 seconds") {
 		t.Fatalf("429 after retries: %v", err)
 	}

@@ -244,11 +244,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	key := r.Method + " " + path
 	if strings.HasPrefix(path, "/user_management/users/") {
-		if strings.HasSuffix(path, "/sessions") {
-			key = r.Method + " /user_management/users/{id}/sessions"
-		} else {
-			key = r.Method + " /user_management/users/{id}"
-		}
+		key = r.Method + " /user_management/users/{id}"
 	}
 	s.calls[key]++
 	w.Header().Set("X-Request-Id", s.next("req"))
@@ -270,15 +266,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && path == "/user_management/users":
 		s.listUsers(w, r.URL.Query())
-	case r.Method == http.MethodGet && key == "GET /user_management/users/{id}/sessions":
-		id := strings.TrimSuffix(strings.TrimPrefix(path, "/user_management/users/"), "/sessions")
-		var out []*Session
-		for _, ss := range s.sessions {
-			if ss.UserID == id && ss.Status == "active" {
-				out = append(out, ss)
-			}
-		}
-		page(w, out, r.URL.Query(), func(x *Session) string { return x.ID })
 	case r.Method == http.MethodGet && key == "GET /user_management/users/{id}":
 		id := strings.TrimPrefix(path, "/user_management/users/")
 		for _, u := range s.users {
