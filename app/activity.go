@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
@@ -11,50 +10,17 @@ import (
 // activityTimeout bounds one import of provider activity after a sync.
 const activityTimeout = 2 * time.Minute
 
-// activityRuns keeps two imports of one environment from running at once
-// (a background sync's and a foreground one's): the second is skipped.
-type activityRuns struct {
-	mu      sync.Mutex
-	running map[string]bool
-}
-
-func (r *activityRuns) begin(env string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.running[env] {
-		return false
-	}
-	if r.running == nil {
-		r.running = map[string]bool{}
-	}
-	r.running[env] = true
-	return true
-}
-
-func (r *activityRuns) end(env string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.running, env)
-}
-
-// importActivity runs after a successful sync of env: where env's provider
-// has an event log Guise may read, it imports the events about the users
-// impersonated there. It never fails the sync: a refused log (a missing
-// scope) is logged once, when first refused, and other failures are logged.
-func (a *App) importActivity(ctx context.Context, env string) {
-	if !a.activity.begin(env) {
-		return
-	}
-	defer a.activity.end(env)
+// importActivity runs after a successful sync of env, with its provider
+// (the engine's After, inside the run: never two of one environment at
+// once): where the provider has an event log Guise may read, it imports the
+// events about the users impersonated there. It never fails the sync: a
+// refused log (a missing scope) is logged once, when first refused, and
+// other failures are logged.
+func (a *App) importActivity(ctx context.Context, env string, prov guise.Provider) {
 	ctx, cancel := context.WithTimeout(ctx, activityTimeout)
 	defer cancel()
 	svc, err := a.Service()
 	if err != nil {
-		return
-	}
-	prov, err := a.syncProvider(ctx, env)
-	if err != nil {
-		a.log.Warn("provider activity not imported", "env", env, "err", err)
 		return
 	}
 	reader, ok := prov.(guise.ActivityReader)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guiseapp/guise/backend/auth0/auth0fake"
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/syncer"
 )
 
 // TestBackgroundSyncImportsProviderActivity: the window's path. After a
@@ -38,7 +39,7 @@ func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
 		Settings: map[string]string{"domain": "acme.us.auth0.com", "client_id": "m2m", "target_client_id": "APP", "impersonator_id": users[0].UserID}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.SyncNow(ctx, "acme", nil); err != nil {
+	if _, err := a.SyncWith(ctx, "acme", syncer.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Settings.SetAgent(guise.Agent{Email: "agent@support.test"}); err != nil {
@@ -60,6 +61,7 @@ func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
 	if d, err := a.Users.Get("acme", users[1].Email); err != nil || len(d.Activity) != 0 {
 		t.Fatalf("before the background sync: %+v %v", d.Activity, err)
 	}
+	tokens := fake.Calls("POST /oauth/token")
 	if err := a.Sync.Start("acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -76,5 +78,9 @@ func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
 			t.Fatalf("no activity after the background sync: %+v", d.Activity)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The import reads the log with the sync's own provider: one token.
+	if n := fake.Calls("POST /oauth/token") - tokens; n != 1 {
+		t.Fatalf("a sync and its activity import asked Auth0 for %d tokens", n)
 	}
 }

@@ -76,9 +76,6 @@ type App struct {
 	asgTokens *asgardeo.Memory
 	awaits    awaitWatch // the window's watches of dashboard starts
 
-	activity     activityRuns       // provider activity imports under way
-	stopActivity context.CancelFunc // cancels background imports; set with the engine
-
 	Environments  *Environments
 	Users         *Users
 	Impersonation *Impersonation
@@ -146,12 +143,9 @@ func (a *App) Close() error {
 	// Stop the background loop before taking the lock: it takes the lock
 	// itself (Service), so waiting for it while holding the lock deadlocks.
 	a.mu.Lock()
-	stopBg, bgDone, engine, stopActivity := a.stopBg, a.bgDone, a.engine, a.stopActivity
+	stopBg, bgDone, engine := a.stopBg, a.bgDone, a.engine
 	a.stopBg = nil
 	a.mu.Unlock()
-	if stopActivity != nil { // an import after a background sync holds up its loop
-		stopActivity()
-	}
 	if stopBg != nil {
 		stopBg()
 		<-bgDone

@@ -14,6 +14,7 @@ import (
 
 	"github.com/guiseapp/guise/backend/browser"
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/syncer"
 )
 
 // demoApp starts an app on a temp home with its built-in Demo served in
@@ -35,7 +36,7 @@ func demoApp(t *testing.T) (*App, *[]string) {
 	}
 	t.Cleanup(func() { _ = a.Close() })
 	a.StartDemoServers(ctx)
-	if _, err := a.SyncNow(ctx, DemoEnv, nil); err != nil {
+	if _, err := a.SyncWith(ctx, DemoEnv, syncer.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Settings.SetAgent(guise.Agent{Email: "agent@support.test"}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/guiseapp/guise/backend/guise"
+	"github.com/guiseapp/guise/backend/syncer"
 )
 
 // statusLog keeps the env:status events emitted.
@@ -161,7 +162,7 @@ func TestEnvironmentOfflineThenBackThroughTheApp(t *testing.T) {
 		t.Fatalf("before any call: %s", got)
 	}
 
-	if _, err := a.SyncNow(ctx, DemoEnv, nil); guise.ErrorCode(err) != guise.EUNAVAILABLE {
+	if _, err := a.SyncWith(ctx, DemoEnv, syncer.Options{}, nil); guise.ErrorCode(err) != guise.EUNAVAILABLE {
 		t.Fatalf("sync with the Demo down: %v", err)
 	}
 	r := view().Reachability
@@ -188,7 +189,7 @@ func TestEnvironmentOfflineThenBackThroughTheApp(t *testing.T) {
 	}
 
 	a.StartDemoServers(ctx)
-	if _, err := a.SyncNow(ctx, DemoEnv, nil); err != nil {
+	if _, err := a.SyncWith(ctx, DemoEnv, syncer.Options{}, nil); err != nil {
 		t.Fatalf("sync with the Demo up: %v", err)
 	}
 	if r := view().Reachability; r.State != ReachOK || r.Detail != "" {

@@ -24,8 +24,6 @@ const (
 
 // newEngine builds the sync engine over the open database.
 func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
-	activityCtx, stopActivity := context.WithCancel(context.Background())
-	a.stopActivity = stopActivity
 	return &syncer.Engine{
 		Syncer:    syncer.New(db),
 		Provider:  a.syncProvider,
@@ -60,15 +58,15 @@ func (a *App) newEngine(db *sqlite.DB) *syncer.Engine {
 				}()
 			}
 			a.events.Emit(guise.EventSyncDone, p)
-			if p.Error == nil {
-				a.importActivity(activityCtx, p.Env)
-			}
+		},
+		After: func(ctx context.Context, env string, prov guise.Provider) {
+			a.importActivity(ctx, env, prov)
 		},
 	}
 }
 
-// syncProvider builds env's provider for a sync, saying how to start an
-// unreachable built-in Demo.
+// syncProvider builds env's provider for a sync. Building connects to
+// nothing: an unreachable Demo shows in the run itself (see SyncWith).
 func (a *App) syncProvider(ctx context.Context, env string) (guise.Provider, error) {
 	svc, err := a.Service()
 	if err != nil {
@@ -78,11 +76,7 @@ func (a *App) syncProvider(ctx context.Context, env string) (guise.Provider, err
 	if err != nil {
 		return nil, err
 	}
-	prov, err := svc.Provider(ctx, e)
-	if err != nil {
-		return nil, offlineHint(e, err)
-	}
-	return prov, nil
+	return svc.Provider(ctx, e)
 }
 
 func (a *App) syncEngine() (*syncer.Engine, *guise.Service, error) {
@@ -93,13 +87,6 @@ func (a *App) syncEngine() (*syncer.Engine, *guise.Service, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.engine, svc, nil
-}
-
-// SyncNow syncs env in the foreground (the CLI), reporting progress: an
-// incremental run when it can be. It is not a bound method: the window uses
-// Sync.Start and events.
-func (a *App) SyncNow(ctx context.Context, env string, report func(syncer.Progress)) (syncer.Progress, error) {
-	return a.SyncWith(ctx, env, syncer.Options{}, report)
 }
 
 // SyncWith syncs env in the foreground as opts say (Full: fetch everyone and
@@ -125,7 +112,6 @@ func (a *App) SyncWith(ctx context.Context, env string, opts syncer.Options, rep
 		return p, offlineHint(e, err)
 	}
 	a.log.Info("sync done", "env", env, "users", p.Users, "orgs", p.Orgs, "full", p.Full, "resumed", p.Resumed, "swept", p.Swept)
-	a.importActivity(ctx, env)
 	return p, nil
 }
 

@@ -46,8 +46,8 @@ func (a *App) startup(ctx context.Context) {
 	a.mu.Unlock()
 	go func() {
 		a.StartDemoServers(ctx)
-		a.probeEnvironments(bg) // after the Demo is up, so it is not reported offline
 		a.StartSyncLoops(ctx)
+		a.probeEnvironments(bg) // after the Demo is up, so it is not reported offline
 	}()
 	go a.watchExpiry(bg)
 	a.startTray(ctx)

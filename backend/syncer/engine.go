@@ -25,6 +25,9 @@ type Engine struct {
 	FullEvery time.Duration
 	// Report receives the progress of background runs; the last has Done.
 	Report func(Progress)
+	// After, when set, runs after every successful run (foreground or
+	// background) with the run's provider, under the run's context.
+	After func(ctx context.Context, env string, prov guise.Provider)
 
 	mu    sync.Mutex
 	slots map[string]*slot
@@ -83,7 +86,11 @@ func (e *Engine) Run(ctx context.Context, env string, opts Options, report func(
 		report(p)
 		return p, err
 	}
-	return e.Syncer.Run(ctx, env, prov, opts, report)
+	p, err := e.Syncer.Run(ctx, env, prov, opts, report)
+	if err == nil && e.After != nil {
+		e.After(ctx, env, prov)
+	}
+	return p, err
 }
 
 // Running reports whether a sync of env is under way.
