@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -29,51 +26,11 @@ func addAsgardeo(t *testing.T, g *guise, name string, fake *asgardeofake.Server,
 	return secret
 }
 
-// background runs guise without waiting; wait returns its result.
-func (g *guise) background(extraEnv []string, args ...string) (wait func() result) {
-	g.t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append([]string{}, g.env...), extraEnv...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		g.t.Fatal(err)
-	}
-	done := make(chan result, 1)
-	go func() {
-		err := cmd.Wait()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		done <- result{out.String(), errb.String(), code}
-	}()
-	return func() result {
-		select {
-		case r := <-done:
-			return r
-		case <-time.After(2 * time.Minute):
-			_ = cmd.Process.Kill()
-			g.t.Fatalf("guise %v did not finish", args)
-			return result{}
-		}
-	}
-}
-
 // authorizeURL waits for the fake xdg-open to record the n-th opened URL,
 // which must be the sign-in's authorize request.
 func authorizeURL(t *testing.T, g *guise, n int) string {
 	t.Helper()
-	var u string
-	poll(t, 30*time.Second, "the sign-in opened in the browser", func() error {
-		b, _ := os.ReadFile(g.opened)
-		lines := strings.Fields(string(b))
-		if len(lines) < n {
-			return os.ErrNotExist
-		}
-		u = lines[n-1]
-		return nil
-	})
+	u := waitOpened(t, g, n)
 	if !strings.Contains(u, "/oauth2/authorize?") {
 		t.Fatalf("opened %q, not the authorize endpoint", u)
 	}
@@ -123,9 +80,9 @@ func TestAsgardeoLoop(t *testing.T) {
 	own := fake.AddSession(target.ID, "Acme App", time.Now().Add(-time.Hour))
 	// The fake xdg-open follows the authorize URL like a browser, to Guise's
 	// loopback listener.
-	wait := g.background(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", target.Email, "--env", "acme", "--org", "Acme US", "--reason", "Customer cannot open the billing page", "--json")
+	bg := g.start(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", target.Email, "--env", "acme", "--org", "Acme US", "--reason", "Customer cannot open the billing page", "--json")
 	authorizeURL(t, g, 1)
-	r := wait()
+	r := bg.wait(t, 2*time.Minute)
 	if r.code != 0 {
 		t.Fatalf("impersonate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -171,9 +128,9 @@ func TestAsgardeoRefusals(t *testing.T) {
 	g.ok(nil, "agent", "set", "--email", "agent@support.test")
 
 	// The wrong actor.
-	wait := g.background(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", users[1].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
+	bg := g.start(append(secret, "GUISE_E2E_FOLLOW=1"), "impersonate", users[1].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
 	authorizeURL(t, g, 1)
-	r := wait()
+	r := bg.wait(t, 2*time.Minute)
 	t.Logf("wrong actor: exit %d %s", r.code, r.stderr)
 	if r.code != 1 || !strings.Contains(r.stderr, "with actor") || !strings.Contains(r.stderr, "did not start the session") {
 		t.Fatalf("a token with the wrong act.sub: exit %d %q", r.code, r.stderr)
@@ -184,7 +141,7 @@ func TestAsgardeoRefusals(t *testing.T) {
 	fake.SetTenant(func(tn *asgardeofake.Tenant) { tn.WrongActor = false })
 
 	// An answer carrying another state.
-	wait = g.background(secret, "impersonate", users[2].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
+	bg = g.start(secret, "impersonate", users[2].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
 	loc, err := asgardeofake.Authorize(authorizeURL(t, g, 2))
 	if err != nil {
 		t.Fatal(err)
@@ -196,16 +153,16 @@ func TestAsgardeoRefusals(t *testing.T) {
 	if resp, err := httpGet(lu.String()); err != nil || resp != 400 {
 		t.Fatalf("the callback with a forged state: %d %v", resp, err)
 	}
-	r = wait()
+	r = bg.wait(t, 2*time.Minute)
 	t.Logf("state mismatch: exit %d %s", r.code, r.stderr)
 	if r.code != 1 || !strings.Contains(r.stderr, "state mismatch") {
 		t.Fatalf("state mismatch: exit %d %q", r.code, r.stderr)
 	}
 
 	// Nobody signs in.
-	wait = g.background(secret, "impersonate", users[3].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
+	bg = g.start(secret, "impersonate", users[3].Email, "--env", "acme", "--reason", "Customer cannot open the billing page")
 	authorizeURL(t, g, 3)
-	r = wait()
+	r = bg.wait(t, 2*time.Minute)
 	t.Logf("timeout: exit %d %s", r.code, r.stderr)
 	if r.code != 1 || !strings.Contains(r.stderr, "did not come back within 3s") {
 		t.Fatalf("timeout: exit %d %q", r.code, r.stderr)

@@ -63,7 +63,7 @@ func TestWorkOSLoop(t *testing.T) {
 		t.Fatalf("deep link %q", link)
 	}
 	ref := f.Impersonate(jane, "agent.smith@support.test", &reason, "org_globex", time.Now())
-	res := imp.wait(t)
+	res := imp.wait(t, 60*time.Second)
 	var s session
 	if res.code != 0 || json.Unmarshal([]byte(res.stdout), &s) != nil {
 		t.Fatalf("impersonate: exit %d\nstdout %s\nstderr %s", res.code, res.stdout, res.stderr)
@@ -164,13 +164,13 @@ func (g *guise) start(extraEnv []string, args ...string) *bgCmd {
 }
 
 // wait waits (bounded) for the command to end.
-func (r *bgCmd) wait(t *testing.T) result {
+func (r *bgCmd) wait(t *testing.T, within time.Duration) result {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- r.cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(within):
 		_ = r.cmd.Process.Kill()
 		<-done
 		t.Fatalf("%v did not end: %s", r.cmd.Args, r.err.String())
@@ -178,18 +178,18 @@ func (r *bgCmd) wait(t *testing.T) result {
 	return result{r.out.String(), r.err.String(), r.cmd.ProcessState.ExitCode()}
 }
 
-// waitOpened waits until the fake browser has opened n URLs and returns the last.
+// waitOpened waits until the fake browser has opened n URLs and returns the n-th.
 func waitOpened(t *testing.T, g *guise, n int) string {
 	t.Helper()
-	var last string
-	poll(t, 30*time.Second, "the browser opening the dashboard", func() error {
+	var nth string
+	poll(t, 30*time.Second, fmt.Sprintf("the browser opening URL %d", n), func() error {
 		b, _ := os.ReadFile(g.opened)
 		lines := strings.Fields(string(b))
 		if len(lines) < n {
 			return fmt.Errorf("%d URLs opened", len(lines))
 		}
-		last = lines[len(lines)-1]
+		nth = lines[n-1]
 		return nil
 	})
-	return last
+	return nth
 }
