@@ -1,5 +1,5 @@
 // Builders of contract objects for tests: sensible defaults, override what matters.
-import type { EnvView, Policy, Session, SettingsView, User, UserDetail } from '@/lib/types'
+import type { AuditRecord, EnvView, Policy, Session, SettingsView, User, UserDetail } from '@/lib/types'
 
 export function makePolicy(p: Partial<Policy> = {}): Policy {
   return {
@@ -91,5 +91,28 @@ export function makeSettings(s: Partial<SettingsView> = {}): SettingsView {
     reason_templates: ['Customer asked for help with billing'],
     browser: { mode: 'system', isolated: 'Chromium (/usr/bin/chromium)' },
     ...s,
+  }
+}
+
+export function makeAudit(r: Partial<AuditRecord> = {}): AuditRecord {
+  const seq = r.seq ?? 1
+  return {
+    seq,
+    at: '2025-01-01T12:00:00Z',
+    kind: 'session.started',
+    env: 'demo',
+    agent: 'sam@x',
+    user_id: 'u',
+    user_email: 'ada@acme.test',
+    org_id: '',
+    org_name: '',
+    session_id: '',
+    reason: 'help',
+    ticket: '',
+    rule: '',
+    detail: '',
+    prev_hash: '',
+    hash: `h${seq}`,
+    ...r,
   }
 }

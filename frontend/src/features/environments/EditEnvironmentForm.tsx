@@ -8,7 +8,7 @@ import type { EnvView } from '@/lib/types'
 import { ProviderFields } from './ProviderFields'
 import { formErrors, inputFrom, missingFields, otherSettings, providerLabel, providerSpec, valuesOf, type FieldTarget, type FormValues } from './providers'
 
-export const KEEP_SECRET_HINT = 'Leave empty to keep the current secret.'
+const KEEP_SECRET_HINT = 'Leave empty to keep the current secret.'
 const NO_SECRET_HINT = 'No secret is stored for this environment; enter it.'
 
 type Props = { env: EnvView; onDone: () => void }
@@ -32,7 +32,6 @@ export function EditEnvironmentForm({ env, onDone }: Props) {
   const edit = useMutation({
     mutationFn: editEnvironment,
     onSuccess: () => {
-      setValues((v) => ({ ...v, secret: '' }))
       void qc.invalidateQueries({ queryKey: keys.environments })
       onDone()
     },

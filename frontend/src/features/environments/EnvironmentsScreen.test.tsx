@@ -49,67 +49,6 @@ describe('EnvironmentsScreen', () => {
     expect(await screen.findByTestId('env-month-count')).toHaveTextContent('4')
   })
 
-  it('auth0: tenant domain, both client ids and the client secret are required; the rest is optional', async () => {
-    vi.mocked(backend.listEnvironments).mockResolvedValue([])
-    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
-    await screen.findByTestId('add-env-form')
-    await userEvent.type(screen.getByTestId('env-name'), 'eu')
-    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'auth0')
-    expect(screen.getByTestId('env-secret')).toHaveAttribute('type', 'password')
-    expect(screen.getByTestId('add-env-form')).toHaveTextContent('Leave empty for https://{domain}.')
-    await userEvent.click(screen.getByTestId('env-add-submit'))
-    expect(screen.getByTestId('env-settings-domain-error')).toHaveTextContent('Tenant domain is required.')
-    expect(screen.getByTestId('env-settings-client_id-error')).toHaveTextContent('Client ID is required.')
-    expect(screen.getByTestId('env-secret-error')).toHaveTextContent('Client secret is required.')
-    expect(screen.getByTestId('env-settings-target_client_id-error')).toHaveTextContent('Target application client ID is required.')
-    expect(screen.queryByTestId('env-settings-impersonator_id-error')).not.toBeInTheDocument()
-    expect(backend.addEnvironment).not.toHaveBeenCalled()
-
-    await userEvent.type(screen.getByTestId('env-settings-domain'), 'acme.eu.auth0.com')
-    expect(screen.getByTestId('add-env-form')).toHaveTextContent('Leave empty for https://acme.eu.auth0.com.')
-    await userEvent.type(screen.getByTestId('env-settings-client_id'), 'm2m_cid')
-    await userEvent.type(screen.getByTestId('env-secret'), 'shh')
-    await userEvent.type(screen.getByTestId('env-settings-target_client_id'), 'app_cid')
-    await userEvent.type(screen.getByTestId('env-settings-timeout'), '45s')
-    await userEvent.click(screen.getByTestId('env-add-submit'))
-    await waitFor(() =>
-      expect(backend.addEnvironment).toHaveBeenCalledWith(
-        { name: 'eu', provider: 'auth0', base_url: '', settings: { domain: 'acme.eu.auth0.com', client_id: 'm2m_cid', target_client_id: 'app_cid', timeout: '45s' }, secret: 'shh' },
-        expect.anything(),
-      ),
-    )
-  })
-
-  it('auth0: sends the optional fields when given, and shows a Go error on the field it names', async () => {
-    vi.mocked(backend.listEnvironments).mockResolvedValue([])
-    vi.mocked(backend.addEnvironment).mockRejectedValueOnce({ code: 'invalid', field: 'domain', message: '"acme" is not a tenant domain; write it like acme.us.auth0.com.' })
-    renderWithQuery(<EnvironmentsScreen currentEnv="" />)
-    await screen.findByTestId('add-env-form')
-    await userEvent.type(screen.getByTestId('env-name'), 'us')
-    await userEvent.selectOptions(screen.getByTestId('env-provider'), 'auth0')
-    await userEvent.type(screen.getByTestId('env-settings-domain'), 'acme')
-    await userEvent.type(screen.getByTestId('env-settings-client_id'), 'm2m')
-    await userEvent.type(screen.getByTestId('env-secret'), 'shh')
-    await userEvent.type(screen.getByTestId('env-settings-target_client_id'), 'app')
-    await userEvent.type(screen.getByTestId('env-settings-impersonator_id'), 'auth0|agent')
-    await userEvent.type(screen.getByTestId('env-settings-global_client_id'), 'global')
-    await userEvent.type(screen.getByTestId('env-settings-callback_url'), 'https://app.example.com/cb')
-    await userEvent.type(screen.getByTestId('env-base_url'), 'https://auth0.internal.example.com')
-    await userEvent.click(screen.getByTestId('env-add-submit'))
-    expect(await screen.findByTestId('env-settings-domain-error')).toHaveTextContent('is not a tenant domain')
-    expect(backend.addEnvironment).toHaveBeenCalledWith(
-      {
-        name: 'us',
-        provider: 'auth0',
-        base_url: 'https://auth0.internal.example.com',
-        settings: { domain: 'acme', client_id: 'm2m', target_client_id: 'app', impersonator_id: 'auth0|agent', global_client_id: 'global', callback_url: 'https://app.example.com/cb' },
-        secret: 'shh',
-      },
-      expect.anything(),
-    )
-    expect(screen.getByTestId('env-secret')).toHaveValue('')
-  })
-
   it('checks required fields first and shows a server field error inline', async () => {
     vi.mocked(backend.listEnvironments).mockResolvedValue([])
     vi.mocked(backend.addEnvironment).mockRejectedValue({ code: 'unauthorized', field: 'secret', message: 'Clerk rejected the secret key.' })

@@ -204,7 +204,7 @@ export function providerLabel(value: string): string {
 }
 
 /** The form key of a backend error field: "client_id" and "settings.client_id" both name that input. */
-export function fieldFor(spec: ProviderSpec, errorField: string): FieldTarget | 'name' | undefined {
+function fieldFor(spec: ProviderSpec, errorField: string): FieldTarget | 'name' | undefined {
   if (errorField === 'name') return 'name'
   return spec.fields.find((f) => f.target === errorField || f.target === `settings.${errorField}`)?.target
 }

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import * as backend from '@/lib/backend'
-import { makeEnv, makeSession } from '@/testing/builders'
+import { makeAudit, makeEnv, makeSession } from '@/testing/builders'
 import { renderWithQuery } from '@/testing/render'
 import { emptyFilter, HistoryScreen } from './HistoryScreen'
 
@@ -96,9 +96,7 @@ describe('HistoryScreen', () => {
   })
 
   it('renders the newer audit kinds and refusal rules in plain words', async () => {
-    const rec = (seq: number, kind: string, rule = '', detail = '') => ({
-      seq, at: '2025-01-01T12:00:00Z', kind, env: 'prod', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: '', reason: 'help', ticket: '', rule, detail, prev_hash: '', hash: `h${seq}`,
-    })
+    const rec = (seq: number, kind: string, rule = '', detail = '') => makeAudit({ seq, kind, env: 'prod', rule, detail })
     vi.mocked(backend.listAudit).mockResolvedValue([
       rec(1, 'session.stop_pending', '', 'stop not confirmed yet: Cannot reach Clerk.'),
       rec(2, 'impersonation.refused', 'agent_daily_limit', 'sam@x has started 5 impersonations today'),
@@ -140,8 +138,8 @@ describe('HistoryScreen', () => {
       makeSession({ id: 'f', provider: 'workos', provider_ref: '', awaiting_until: '2025-01-01T12:10:00Z', ended_at: '2025-01-01T12:10:00Z', end_reason: 'failed', note: 'not started in the dashboard' }),
     ])
     vi.mocked(backend.listAudit).mockResolvedValue([
-      { seq: 1, at: '2025-01-01T12:00:00Z', kind: 'session.awaiting', env: 'wos', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: 'w', reason: 'help', ticket: '', rule: '', detail: '', prev_hash: '', hash: 'h1' },
-      { seq: 2, at: '2025-01-01T12:01:00Z', kind: 'session.imported', env: 'wos', agent: 'sam@x', user_id: 'u', user_email: 'ada@acme.test', org_id: '', org_name: '', session_id: 'o', reason: 'help', ticket: '', rule: '', detail: '', prev_hash: 'h1', hash: 'h2' },
+      makeAudit({ seq: 1, kind: 'session.awaiting', env: 'wos', session_id: 'w' }),
+      makeAudit({ seq: 2, at: '2025-01-01T12:01:00Z', kind: 'session.imported', env: 'wos', session_id: 'o', prev_hash: 'h1' }),
     ])
     renderWithQuery(<HistoryScreen />)
     const [waiting, outside, failed] = await screen.findAllByTestId('history-row')

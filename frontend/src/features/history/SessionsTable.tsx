@@ -1,5 +1,6 @@
 import { Badge } from '@/components/ui'
 import { formatDateTime, formatSpan } from '@/lib/format'
+import { isAwaiting } from '@/lib/sessions'
 import type { Session } from '@/lib/types'
 
 const OUTCOME_TONE = { stopped: 'neutral', expired: 'neutral', revoked: 'warn', failed: 'danger' } as const
@@ -44,7 +45,7 @@ export function SessionsTable({ sessions }: { sessions: Session[] }) {
               <td>
                 {s.ended_at ? (
                   <Badge tone={s.end_reason ? OUTCOME_TONE[s.end_reason] : 'neutral'}>{s.end_reason || 'ended'}</Badge>
-                ) : s.awaiting_until && !s.provider_ref ? (
+                ) : isAwaiting(s) ? (
                   <Badge tone="info" title="Guise opened the provider's dashboard and waits for the agent to start the impersonation there.">
                     waiting for the dashboard
                   </Badge>

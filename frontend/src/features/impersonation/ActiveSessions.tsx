@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { activeSessions, useEvent } from '@/lib/backend'
 import { errorMessage } from '@/lib/errors'
+import { isAwaiting } from '@/lib/sessions'
 import type { Session, StopResult } from '@/lib/types'
 
 const NOTICE_MS = 20_000
@@ -40,9 +41,6 @@ export function useActiveSessions(): ActiveSessionsValue {
 }
 
 const byExpiry = (a: Session, b: Session) => Date.parse(a.expires_at) - Date.parse(b.expires_at)
-
-/** Whether s waits for the agent to start it in the provider's dashboard (WorkOS). */
-export const isAwaiting = (s: Session) => !!s.awaiting_until && !s.provider_ref
 
 function endedText(s: Session, alreadyEnded = false): Notice {
   const who = s.user_email || s.user_id
@@ -99,15 +97,23 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
     setNotices((list) => list.filter((n) => n.id !== id))
   }, [])
 
+  /** Shows n in place of any notice with its id; unless sticky, it goes after NOTICE_MS. */
+  const notify = useCallback(
+    (n: Notice, sticky = false) => {
+      setNotices((list) => [...list.filter((x) => x.id !== n.id), n])
+      if (sticky) return
+      clearTimeout(timers.current.get(n.id))
+      timers.current.set(n.id, setTimeout(() => dismiss(n.id), NOTICE_MS))
+    },
+    [dismiss],
+  )
+
   const ended = useCallback(
     (s: Session, alreadyEnded = false) => {
       setSessions((list) => list.filter((x) => x.id !== s.id))
-      const notice = endedText(s, alreadyEnded)
-      setNotices((list) => [...list.filter((n) => n.id !== s.id), notice])
-      clearTimeout(timers.current.get(s.id))
-      timers.current.set(s.id, setTimeout(() => dismiss(s.id), NOTICE_MS))
+      notify(endedText(s, alreadyEnded))
     },
-    [dismiss],
+    [notify],
   )
 
   const refresh = useCallback(async () => {
@@ -139,12 +145,9 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
       upsert(s)
       if (isAwaiting(s)) return
       const note = s.note?.trim()
-      if (note) {
-        const id = `${s.id}:opened`
-        setNotices((list) => [...list.filter((n) => n.id !== id), { id, text: note, tone: 'warn' }])
-      }
+      if (note) notify({ id: `${s.id}:opened`, text: note, tone: 'warn' }, true)
     },
-    [upsert],
+    [upsert, notify],
   )
 
   useEffect(() => {
@@ -160,12 +163,9 @@ export function ActiveSessionsProvider({ children }: { children: ReactNode }) {
       upsert(s)
       const note = s.note?.trim()
       if (!was || !isAwaiting(was) || isAwaiting(s) || !note) return
-      const id = `${s.id}:attached`
-      setNotices((list) => [...list.filter((n) => n.id !== id), { id, text: `Started in the dashboard: ${note}.`.replace(/\.\.$/, '.'), tone: 'info' }])
-      clearTimeout(timers.current.get(id))
-      timers.current.set(id, setTimeout(() => dismiss(id), NOTICE_MS))
+      notify({ id: `${s.id}:attached`, text: `Started in the dashboard: ${note}.`.replace(/\.\.$/, '.'), tone: 'info' })
     },
-    [upsert, dismiss],
+    [upsert, notify],
   )
 
   useEvent('session:started', attached)

@@ -19,7 +19,6 @@ type Props = {
   onStarted: (s: Session) => void
 }
 
-/** Org, reason, ticket and duration, checked here and again by Go, then Impersonation.Start. */
 /** What the agent will see once they confirm, by provider. */
 function startHint(provider: string | undefined): string {
   if (provider === 'asgardeo') return 'Asgardeo asks you to sign in in your browser first, and may email the user.'
@@ -30,6 +29,7 @@ function startHint(provider: string | undefined): string {
 /** Asgardeo's default wait for the agent's sign-in (backend/asgardeo). */
 const DEFAULT_SIGNIN_TIMEOUT = '3m'
 
+/** Org, reason, ticket and duration, checked here and again by Go, then Impersonation.Start. */
 export function ImpersonateDialog({ env, provider, signinTimeout, detail, templates, onClose, onStarted }: Props) {
   const { user, policy } = detail
   const orgs = user.organizations

@@ -19,9 +19,19 @@ const expiringIn = (seconds: number, id = 'sess_1') =>
 /** Lets resolved promises settle and timers run, under fake timers. */
 const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms))
 
-async function mount() {
+function Starter({ session }: { session: Session }) {
+  const { add } = useActiveSessions()
+  return (
+    <button type="button" onClick={() => add(session)}>
+      start
+    </button>
+  )
+}
+
+async function mount(starter?: Session) {
   render(
     <ActiveSessionsProvider>
+      {starter && <Starter session={starter} />}
       <SessionBanner />
     </ActiveSessionsProvider>,
   )
@@ -207,21 +217,7 @@ describe('SessionBanner', () => {
 
   it("shows the note of a session just started, e.g. that it opened in the system browser, until dismissed", async () => {
     const s = { ...expiringIn(600), note: 'Opened in the system browser, not an isolated profile: no Chromium, Google Chrome, Microsoft Edge or Firefox is installed.' }
-    function Starter({ session }: { session: Session }) {
-      const { add } = useActiveSessions()
-      return (
-        <button type="button" onClick={() => add(session)}>
-          start
-        </button>
-      )
-    }
-    render(
-      <ActiveSessionsProvider>
-        <Starter session={s} />
-        <SessionBanner />
-      </ActiveSessionsProvider>,
-    )
-    await advance(0)
+    await mount(s)
     fireEvent.click(screen.getByText('start'))
     const notice = screen.getByTestId('banner-notice')
     expect(notice).toHaveTextContent('Opened in the system browser, not an isolated profile: no Chromium')

@@ -4,7 +4,8 @@ import { toBackendError } from '@/lib/errors'
 import { formatCountdown, secondsUntil } from '@/lib/format'
 import { useNow } from '@/lib/hooks'
 import type { Session, StopResult } from '@/lib/types'
-import { isAwaiting, useActiveSessions } from './ActiveSessions'
+import { isAwaiting } from '@/lib/sessions'
+import { useActiveSessions } from './ActiveSessions'
 
 /** Under this many seconds left, the banner turns to a warning. */
 export const WARN_SECONDS = 5 * 60
@@ -62,15 +63,13 @@ export function SessionBanner() {
 }
 
 /** The note of a pending stop, without Go's prefix: why the provider has not confirmed. */
-export function pendingReason(s: Session): string {
+function pendingReason(s: Session): string {
   return (s.note ?? '').replace(/^stop not confirmed yet:\s*/i, '').trim()
 }
 
 function BannerItem({ session, left, warned }: { session: Session; left: number; warned: boolean }) {
-  const { stopPending } = useActiveSessions()
-  const onPending = (message: string) => stopPending(session.id, message)
-  if (isAwaiting(session)) return <WaitingItem session={session} left={left} onPending={onPending} />
-  if (session.revoke_pending_since) return <PendingItem session={session} left={left} onPending={onPending} />
+  if (isAwaiting(session)) return <WaitingItem session={session} left={left} />
+  if (session.revoke_pending_since) return <PendingItem session={session} left={left} />
   const warning = warned || left <= WARN_SECONDS
   return (
     <div className={`banner-item${warning ? ' warning' : ''}`} data-testid="banner-item" data-warning={warning || undefined}>
@@ -80,7 +79,7 @@ function BannerItem({ session, left, warned }: { session: Session; left: number;
         {session.org_name && <> · {session.org_name}</>} · <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> left
         <span className="banner-env"> in {session.env}</span>
       </span>
-      <StopButton label="Stop" testId="banner-stop" className="danger" stop={async () => [await stopImpersonation(session.id)]} onPending={onPending} />
+      <StopOne session={session} label="Stop" className="danger" />
     </div>
   )
 }
@@ -91,7 +90,7 @@ function BannerItem({ session, left, warned }: { session: Session; left: number;
  * expiry warning, only the time left to start it there and what to do.
  * Cancel calls the same Stop, which ends it locally (nothing to revoke).
  */
-function WaitingItem({ session, left, onPending }: { session: Session; left: number; onPending: (message: string) => void }) {
+function WaitingItem({ session, left }: { session: Session; left: number }) {
   const dashboard = DASHBOARDS[session.provider] ?? session.provider
   const instructions = session.note?.trim()
   return (
@@ -109,14 +108,7 @@ function WaitingItem({ session, left, onPending }: { session: Session; left: num
           </span>
         )}
       </span>
-      <StopButton
-        label="Cancel"
-        busyLabel="Canceling…"
-        testId="banner-stop"
-        className="danger-outline"
-        stop={async () => [await stopImpersonation(session.id)]}
-        onPending={onPending}
-      />
+      <StopOne session={session} label="Cancel" busyLabel="Canceling…" className="danger-outline" />
     </div>
   )
 }
@@ -126,7 +118,7 @@ function WaitingItem({ session, left, onPending }: { session: Session; left: num
  * there, so it stays in the banner, marked as stopping, while Go retries
  * until the provider confirms or the session expires.
  */
-function PendingItem({ session, left, onPending }: { session: Session; left: number; onPending: (message: string) => void }) {
+function PendingItem({ session, left }: { session: Session; left: number }) {
   const reason = pendingReason(session)
   return (
     <div className="banner-item pending" data-testid="banner-item" data-pending>
@@ -139,8 +131,23 @@ function PendingItem({ session, left, onPending }: { session: Session; left: num
           Ends by expiry in <span className="countdown" data-testid="banner-countdown">{formatCountdown(left)}</span> at the latest, in {session.env}
         </span>
       </span>
-      <StopButton label="Retry stop" testId="banner-stop" className="danger-outline" stop={async () => [await stopImpersonation(session.id)]} onPending={onPending} />
+      <StopOne session={session} label="Retry stop" className="danger-outline" />
     </div>
+  )
+}
+
+/** Stops one session; a stop the provider has not confirmed marks it pending. */
+function StopOne({ session, label, busyLabel, className }: { session: Session; label: string; busyLabel?: string; className: string }) {
+  const { stopPending } = useActiveSessions()
+  return (
+    <StopButton
+      label={label}
+      busyLabel={busyLabel}
+      testId="banner-stop"
+      className={className}
+      stop={async () => [await stopImpersonation(session.id)]}
+      onPending={(message) => stopPending(session.id, message)}
+    />
   )
 }
 

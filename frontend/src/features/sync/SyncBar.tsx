@@ -54,7 +54,7 @@ export function SyncBar({ env, onOpenEnvironments }: Props) {
 }
 
 /** Percent done, time left (-1 unknown) and the count line of a running sync. */
-export function progressFigures(p: SyncProgress): { pct: number | null; eta: number; count: string } {
+function progressFigures(p: SyncProgress): { pct: number | null; eta: number; count: string } {
   const total = p.total ?? 0
   if (total > 0) {
     // The provider said how many users it has: a true fraction, and a time

@@ -1,5 +1,6 @@
 import { Badge } from '@/components/ui'
 import { formatDateTime, formatSpan } from '@/lib/format'
+import { isAwaiting } from '@/lib/sessions'
 import type { Session } from '@/lib/types'
 
 /** The last impersonations of one user, newest first. */
@@ -13,7 +14,7 @@ export function RecentSessions({ sessions }: { sessions: Session[] }) {
             <span>{formatDateTime(s.started_at)}</span>
             {s.ended_at ? (
               <Badge tone={s.end_reason === 'failed' ? 'danger' : 'neutral'}>{s.end_reason || 'ended'}</Badge>
-            ) : s.awaiting_until && !s.provider_ref ? (
+            ) : isAwaiting(s) ? (
               <Badge tone="info">waiting for the dashboard</Badge>
             ) : s.revoke_pending_since ? (
               <Badge tone="warn">stop pending</Badge>

@@ -2,7 +2,7 @@ import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { useState } from 'react'
 import * as backend from '@/lib/backend'
-import { makeUser, makeUsers } from '@/testing/builders'
+import { makePolicy, makeUser, makeUsers } from '@/testing/builders'
 import type { User } from '@/lib/types'
 import { FIRST_PAGE, UserSearch } from './UserSearch'
 
@@ -96,7 +96,7 @@ describe('UserSearch', () => {
         ],
       }),
     ])
-    render(<UserSearch env="demo" query="" onQueryChange={() => {}} selectedId="" onOpen={() => {}} policy={{ enabled: true, reason_min_length: 10, ticket_required: false, ticket_pattern: '', max_minutes: 60, default_minutes: 30, protected_roles: ['admin'], protected_domains: [], protected_users: [], agent_daily_limit: 0, env_monthly_limit: 0 }} />)
+    render(<UserSearch env="demo" query="" onQueryChange={() => {}} selectedId="" onOpen={() => {}} policy={makePolicy()} />)
     const row = await screen.findByTestId('user-row')
     expect(within(row).getByText('admin · protected')).toBeInTheDocument()
     expect(within(row).getByText('suspended')).toBeInTheDocument()
