@@ -134,38 +134,56 @@ func WithSleep(fn func(ctx context.Context, d time.Duration) error) Option {
 
 // ValidateSettings checks an Asgardeo environment's settings, naming the field at fault.
 func ValidateSettings(s map[string]string) error {
+	_, err := parseSettings(s)
+	return err
+}
+
+// limits are the settings New reads as numbers, with their defaults.
+type limits struct {
+	perMinute int
+	timeout   time.Duration
+}
+
+// parseSettings checks s (see ValidateSettings) and parses its numbers.
+func parseSettings(s map[string]string) (limits, error) {
+	l := limits{perMinute: DefaultRateLimit, timeout: 3 * time.Minute}
 	org := strings.TrimSpace(s[SettingOrg])
 	switch {
 	case org == "":
-		return guise.FieldError(SettingOrg, "An Asgardeo environment needs its organization name: --set org=ORG (as in https://api.asgardeo.io/t/ORG). For WSO2 Identity Server, use its tenant, like carbon.super, with --base-url.")
+		return l, guise.FieldError(SettingOrg, "An Asgardeo environment needs its organization name: --set org=ORG (as in https://api.asgardeo.io/t/ORG). For WSO2 Identity Server, use its tenant, like carbon.super, with --base-url.")
 	case strings.ContainsAny(org, "/?#@ "):
-		return guise.FieldError(SettingOrg, "%q is not an organization name; write only the name, like acme.", org)
+		return l, guise.FieldError(SettingOrg, "%q is not an organization name; write only the name, like acme.", org)
 	case strings.TrimSpace(s[SettingClientID]) == "":
-		return guise.FieldError(SettingClientID, "An Asgardeo environment needs the client id of its application (a Management Application with the Client Credential and Token Exchange grants): --set client_id=….")
+		return l, guise.FieldError(SettingClientID, "An Asgardeo environment needs the client id of its application (a Management Application with the Client Credential and Token Exchange grants): --set client_id=….")
 	}
 	for _, k := range []string{SettingAppURL, SettingMyAccountURL} {
 		if v := strings.TrimSpace(s[k]); v != "" {
 			if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-				return guise.FieldError(k, "%s %q is not a URL; write it like https://app.example.com.", k, v)
+				return l, guise.FieldError(k, "%s %q is not a URL; write it like https://app.example.com.", k, v)
 			}
 		}
 	}
 	if v := s[SettingSignInTimeout]; v != "" {
-		if d, err := time.ParseDuration(v); err != nil || d < time.Second || d > 30*time.Minute {
-			return guise.FieldError(SettingSignInTimeout, "The sign-in timeout %q must be a duration between 1s and 30m, like 3m.", v)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 30*time.Minute {
+			return l, guise.FieldError(SettingSignInTimeout, "The sign-in timeout %q must be a duration between 1s and 30m, like 3m.", v)
 		}
+		l.timeout = d
 	}
 	if v := s[SettingRateLimit]; v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 {
-			return guise.FieldError(SettingRateLimit, "requests_per_minute %q must be a whole number (0: no limit).", v)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return l, guise.FieldError(SettingRateLimit, "requests_per_minute %q must be a whole number (0: no limit).", v)
 		}
+		l.perMinute = n
 	}
-	return nil
+	return l, nil
 }
 
 // New builds the adapter for env, whose secret is the application's client secret.
 func New(env guise.Environment, secret string, opts ...Option) (*Provider, error) {
-	if err := ValidateSettings(env.Settings); err != nil {
+	lim, err := parseSettings(env.Settings)
+	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(secret) == "" {
@@ -179,19 +197,11 @@ func New(env guise.Environment, secret string, opts ...Option) (*Provider, error
 	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, guise.FieldError("base_url", "%q is not a URL; leave it empty for %s, or give your WSO2 Identity Server, like https://host:9443.", env.BaseURL, DefaultBaseURL(org))
 	}
-	perMinute := DefaultRateLimit
-	if v := env.Settings[SettingRateLimit]; v != "" {
-		perMinute, _ = strconv.Atoi(v)
-	}
-	timeout := 3 * time.Minute
-	if v := env.Settings[SettingSignInTimeout]; v != "" {
-		timeout, _ = time.ParseDuration(v)
-	}
 	p := &Provider{
-		c:   NewClient(base, strings.TrimSpace(env.Settings[SettingClientID]), strings.TrimSpace(secret), perMinute),
+		c:   NewClient(base, strings.TrimSpace(env.Settings[SettingClientID]), strings.TrimSpace(secret), lim.perMinute),
 		env: env.Name, org: org, appURL: strings.TrimSpace(env.Settings[SettingAppURL]),
 		myAccount: strings.TrimSpace(env.Settings[SettingMyAccountURL]),
-		timeout:   timeout, perMinute: perMinute, now: time.Now,
+		timeout:   lim.timeout, perMinute: lim.perMinute, now: time.Now,
 	}
 	if p.myAccount == "" {
 		p.myAccount = myAccountURL(base)
