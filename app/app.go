@@ -75,6 +75,7 @@ type App struct {
 	// process when no keychain is reachable (see backend/asgardeo).
 	asgTokens *asgardeo.Memory
 	awaits    awaitWatch // the window's watches of dashboard starts
+	revokes   tasks      // expired sessions' revokes at their providers
 
 	Environments  *Environments
 	Users         *Users
@@ -154,6 +155,7 @@ func (a *App) Close() error {
 	if engine != nil { // syncs take the lock too (Service): stop them outside it
 		engine.Close()
 	}
+	a.revokes.wait() // they read the database
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, s := range a.demo {
@@ -385,12 +387,19 @@ func hostOf(raw string) string {
 // sessionExpired revokes a session at its provider when Guise's countdown
 // ends it: most providers' sessions outlive it (Auth0's tenant session
 // lifetime, WorkOS's fixed hour, Asgardeo's token, a Clerk link used late).
-// The Demo ends its own at the same moment.
+// The Demo ends its own at the same moment. The revoke runs off the path of
+// the call that noticed the expiry (any listing or lookup may); Close waits
+// for it.
 func (a *App) sessionExpired(ctx context.Context, s guise.Session) {
 	if s.Provider == guise.ProviderDemo || s.ProviderRef == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	ctx = context.WithoutCancel(ctx)
+	a.revokes.run(func() { a.revokeExpired(ctx, s) })
+}
+
+func (a *App) revokeExpired(ctx context.Context, s guise.Session) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	env, err := a.svc.Store.Environment(ctx, s.Env)
 	if err != nil {
@@ -405,4 +414,36 @@ func (a *App) sessionExpired(ctx context.Context, s guise.Session) {
 		}
 	}
 	a.log.Warn("could not revoke an expired session at the provider", "session", s.ID, "err", err)
+}
+
+// tasks runs work on goroutines of its own that Close waits for.
+type tasks struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	closing bool
+}
+
+// run runs fn on a goroutine of its own; once wait has begun, on the
+// caller's, so that nothing starts behind wait's back.
+func (t *tasks) run(fn func()) {
+	t.mu.Lock()
+	if t.closing {
+		t.mu.Unlock()
+		fn()
+		return
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	go func() {
+		defer t.wg.Done()
+		fn()
+	}()
+}
+
+// wait waits for the work run so far.
+func (t *tasks) wait() {
+	t.mu.Lock()
+	t.closing = true
+	t.mu.Unlock()
+	t.wg.Wait()
 }
