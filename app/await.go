@@ -106,26 +106,13 @@ func (a *App) ReconcilePending(ctx context.Context) (guise.ReconcileResult, erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	envs, err := svc.Store.Environments(ctx)
+	envs, err := svc.ToReconcile(ctx)
 	if err != nil {
 		return out, err
-	}
-	running, err := svc.Store.Sessions(ctx, guise.SessionFilter{ActiveOnly: true})
-	if err != nil {
-		return out, err
-	}
-	waiting := map[string]bool{}
-	for _, s := range running {
-		if s.AwaitingUntil != nil {
-			waiting[s.Env] = true
-		}
 	}
 	var errs []error
 	for _, env := range envs {
-		if ok, _ := svc.Reconciles(ctx, env.Name); !ok && !waiting[env.Name] {
-			continue
-		}
-		r, err := a.Reconcile(ctx, env.Name)
+		r, err := a.Reconcile(ctx, env)
 		if err != nil {
 			errs = append(errs, err)
 			continue

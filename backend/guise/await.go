@@ -171,11 +171,32 @@ type reconcileMark struct {
 
 func reconcileKey(env string) string { return "reconciled/" + env }
 
-// Reconciles reports whether env has been reconciled before, so that
-// callers looking at the history (guise sessions) reconcile it again.
-func (s *Service) Reconciles(ctx context.Context, env string) (bool, error) {
-	var m reconcileMark
-	return s.Store.GetSetting(ctx, reconcileKey(env), &m)
+// ToReconcile lists the environments to reconcile before the history is
+// shown (guise sessions): those with a session awaiting a dashboard start,
+// and those reconciled before, whose dashboards may have started more.
+func (s *Service) ToReconcile(ctx context.Context) ([]string, error) {
+	envs, err := s.Store.Environments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	running, err := s.Store.Sessions(ctx, SessionFilter{ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	waiting := map[string]bool{}
+	for _, r := range running {
+		if r.AwaitingUntil != nil {
+			waiting[r.Env] = true
+		}
+	}
+	var out []string
+	for _, e := range envs {
+		var m reconcileMark
+		if before, _ := s.Store.GetSetting(ctx, reconcileKey(e.Name), &m); before || waiting[e.Name] {
+			out = append(out, e.Name)
+		}
+	}
+	return out, nil
 }
 
 // Reconcile asks env's provider, when it is a Reconciler, which awaiting

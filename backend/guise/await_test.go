@@ -191,3 +191,38 @@ func TestAnAttachedSessionIsCappedAtThePolicyMaximum(t *testing.T) {
 		t.Fatalf("attached under a 15-minute policy: %+v", got)
 	}
 }
+
+// TestToReconcileListsWaitingAndReconciledEnvironments: guise sessions
+// reconciles the environments with a session awaiting its dashboard start
+// and those reconciled before, and leaves the others alone.
+func TestToReconcileListsWaitingAndReconciledEnvironments(t *testing.T) {
+	svc, _, now, _ := awaitSetup(t)
+	ctx := context.Background()
+	list := func() string {
+		t.Helper()
+		envs, err := svc.ToReconcile(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(envs, " ")
+	}
+	if err := svc.Store.CreateEnvironment(ctx, guise.Environment{Name: "stage", Provider: "demo", BaseURL: "http://127.0.0.1:1", CreatedAt: *now},
+		guise.AuditRecord{At: *now, Kind: guise.AuditEnvAdded}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got != "" {
+		t.Fatalf("before anything: %q", got)
+	}
+	if _, err := svc.Reconcile(ctx, "stage"); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got != "stage" {
+		t.Fatalf("after stage was reconciled: %q", got)
+	}
+	if _, err := svc.Impersonate(ctx, guise.Request{Env: "prod", User: "u1", Reason: "checking the invoices", Ticket: "T-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got != "prod stage" {
+		t.Fatalf("with a start awaited in prod: %q", got)
+	}
+}
