@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,23 +12,17 @@ import (
 	"github.com/guiseapp/guise/backend/syncer"
 )
 
-// TestBackgroundSyncImportsProviderActivity: the window's path. After a
-// background sync (Sync.Start) of an Auth0 environment, the panel's
-// UserDetail carries the impersonated user's sign-in from the tenant log.
-func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
-	fake := auth0fake.New(auth0fake.Tenant{Domain: "acme.us.auth0.com", ClientID: "m2m", ClientSecret: "m2m-secret",
-		Scopes: auth0fake.AllScopes, TargetClientID: "APP", LegacyImpersonation: true})
-	defer fake.Close()
+// auth0App starts an app with "acme", an Auth0 environment on a fake
+// tenant of 5 users, synced, with the agent set.
+func auth0App(t *testing.T, tenant auth0fake.Tenant) (*App, *auth0fake.Server, []*auth0fake.User) {
+	t.Helper()
+	tenant.Domain, tenant.ClientID, tenant.ClientSecret, tenant.TargetClientID = "acme.us.auth0.com", "m2m", "m2m-secret", "APP"
+	tenant.Scopes, tenant.LegacyImpersonation = auth0fake.AllScopes, true
+	fake := auth0fake.New(tenant)
+	t.Cleanup(fake.Close)
 	users := fake.AddUsers(5, time.Now().Add(-time.Hour))
 	t.Setenv("GUISE_SECRET_ACME", "m2m-secret")
-	var mu sync.Mutex
-	var opened []string
-	a := New(Config{Home: t.TempDir(), DemoAddr: closedAddr(t), Open: func(_ context.Context, url string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		opened = append(opened, url)
-		return nil
-	}})
+	a := New(Config{Home: t.TempDir(), DemoAddr: closedAddr(t), Open: followLink})
 	ctx := context.Background()
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -45,18 +38,28 @@ func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
 	if err := a.Settings.SetAgent(guise.Agent{Email: "agent@support.test"}); err != nil {
 		t.Fatal(err)
 	}
+	return a, fake, users
+}
+
+// followLink opens a launch URL as the browser would: the one-time link
+// signs the user in, and the tenant logs it.
+func followLink(_ context.Context, url string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// TestBackgroundSyncImportsProviderActivity: the window's path. After a
+// background sync (Sync.Start) of an Auth0 environment, the panel's
+// UserDetail carries the impersonated user's sign-in from the tenant log.
+func TestBackgroundSyncImportsProviderActivity(t *testing.T) {
+	a, fake, users := auth0App(t, auth0fake.Tenant{})
 	if _, err := a.Impersonation.Start(StartInput{Env: "acme", User: users[1].Email, Reason: "Customer cannot open the billing page"}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	link := opened[0]
-	mu.Unlock()
-	resp, err := http.Get(link) // the browser uses the one-time link; the tenant logs the sign-in
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 
 	if d, err := a.Users.Get("acme", users[1].Email); err != nil || len(d.Activity) != 0 {
 		t.Fatalf("before the background sync: %+v %v", d.Activity, err)
