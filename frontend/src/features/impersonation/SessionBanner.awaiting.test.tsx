@@ -1,10 +1,9 @@
-import { act, fireEvent, render, screen } from '@testing-library/react'
+import { fireEvent, screen } from '@testing-library/react'
 import * as backend from '@/lib/backend'
 import { emit } from '@/testing/mock-backend'
 import { makeSession } from '@/testing/builders'
 import type { Session } from '@/lib/types'
-import { ActiveSessionsProvider, useActiveSessions } from './ActiveSessions'
-import { SessionBanner } from './SessionBanner'
+import { advance, mount } from './bannerHarness'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
 
@@ -32,26 +31,6 @@ const waiting = (seconds: number, s: Partial<Session> = {}): Session =>
     ...s,
   })
 
-const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms))
-
-function Starter({ session }: { session: Session }) {
-  const { add } = useActiveSessions()
-  return (
-    <button type="button" onClick={() => add(session)}>
-      start
-    </button>
-  )
-}
-
-async function mount(starter?: Session) {
-  render(
-    <ActiveSessionsProvider>
-      {starter && <Starter session={starter} />}
-      <SessionBanner />
-    </ActiveSessionsProvider>,
-  )
-  await advance(0)
-}
 
 describe('SessionBanner, waiting for a start in the WorkOS dashboard', () => {
   beforeEach(() => {

@@ -1,9 +1,9 @@
-import { act, fireEvent, render, screen } from '@testing-library/react'
+import { fireEvent, render, screen } from '@testing-library/react'
 import * as backend from '@/lib/backend'
 import { emit, listenerCount } from '@/testing/mock-backend'
 import { makeSession } from '@/testing/builders'
-import type { Session } from '@/lib/types'
-import { ActiveSessionsProvider, useActiveSessions } from './ActiveSessions'
+import { ActiveSessionsProvider } from './ActiveSessions'
+import { advance, mount } from './bannerHarness'
 import { SessionBanner } from './SessionBanner'
 
 vi.mock('@/lib/backend', () => import('@/testing/mock-backend'))
@@ -16,27 +16,6 @@ const NOW = Date.parse('2025-01-01T12:00:00Z')
 const expiringIn = (seconds: number, id = 'sess_1') =>
   makeSession({ id, user_email: 'ada@acme.test', org_name: 'Acme', expires_at: new Date(NOW + seconds * 1000).toISOString() })
 
-/** Lets resolved promises settle and timers run, under fake timers. */
-const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms))
-
-function Starter({ session }: { session: Session }) {
-  const { add } = useActiveSessions()
-  return (
-    <button type="button" onClick={() => add(session)}>
-      start
-    </button>
-  )
-}
-
-async function mount(starter?: Session) {
-  render(
-    <ActiveSessionsProvider>
-      {starter && <Starter session={starter} />}
-      <SessionBanner />
-    </ActiveSessionsProvider>,
-  )
-  await advance(0)
-}
 
 describe('SessionBanner', () => {
   beforeEach(() => {
