@@ -87,8 +87,6 @@ func TestOpenFromEmptyAppliesEveryMigrationWithWAL(t *testing.T) {
 	}
 }
 
-// TestMigratesForwardFromEveryEarlierVersion builds a database at each
-// earlier version with data in it, then opens it with this binary.
 // TestOpensWhileAnotherProcessWrites: a CLI command started during a sync's
 // long transaction opens the cache at once instead of queueing for the
 // write lock (and failing after the busy timeout).
@@ -114,6 +112,8 @@ func TestOpensWhileAnotherProcessWrites(t *testing.T) {
 	}
 }
 
+// TestMigratesForwardFromEveryEarlierVersion builds a database at each
+// earlier version with data in it, then opens it with this binary.
 func TestMigratesForwardFromEveryEarlierVersion(t *testing.T) {
 	names, err := migrations()
 	if err != nil {
